@@ -1,0 +1,90 @@
+# Everything runs from a fresh clone with only Python 3 and make: the first target that needs the
+# virtual environment creates it (uv, pinned set from constraints/), later runs reuse it.
+
+PYTHON ?= python3
+AIRFLOW_VERSION ?= 3.3.2
+# The versions CI tests beside $(AIRFLOW_VERSION): the unit suite and one end-to-end DAG each.
+MATRIX_VERSIONS ?= 2.11.2 3.0.6 3.1.8 3.2.2
+UV_VERSION := 0.13.9
+
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+CONSTRAINTS := constraints/airflow-$(AIRFLOW_VERSION).txt
+# Compiled bytecode: without it `import airflow.sdk` costs seconds on every run (PYTHONDONTWRITEBYTECODE).
+UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
+
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+.PHONY: help setup test lint typecheck test-full test-matrix test-version demo sandbox airflow bench reliability lock clean
+
+help:
+	@echo "make demo         the sandbox + Airflow on SQLite + both example DAGs, end to end"
+	@echo "make test         lint, types, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS))"
+	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:8080)"
+	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox connection"
+	@echo "make bench        benchmark scripts (print tables)"
+	@echo "make reliability  fault-injection runs, with the report table"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# One environment per Airflow version: .venv for the main one, .venv-<version> for the matrix.
+$(VENV)/.installed: $(UV) pyproject.toml $(CONSTRAINTS)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV_INSTALL) -c $(CONSTRAINTS) -e '.[dev,sandbox]'
+	touch $@
+
+.venv-%/.installed: $(UV) pyproject.toml constraints/airflow-%.txt
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-$*
+	VIRTUAL_ENV=.venv-$* $(UV_INSTALL) -c constraints/airflow-$*.txt -e '.[dev,sandbox]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+test-full: setup
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+
+# The unit suite and the smoke end-to-end DAG on one more Airflow version: make test-version V=2.11.2
+test-version: .venv-$(V)/.installed
+	.venv-$(V)/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/sandbox -m "not e2e"
+	.venv-$(V)/bin/python -m pytest -q -p no:cacheprovider tests/e2e -m smoke
+
+test-matrix:
+	@for v in $(MATRIX_VERSIONS); do echo "== Airflow $$v"; $(MAKE) --no-print-directory test-version V=$$v || exit 1; done
+
+test: lint typecheck test-full test-matrix
+
+demo: setup
+	$(VENV)/bin/python scripts/demo.py
+
+sandbox: setup
+	$(VENV)/bin/taptalent-sandbox --host 127.0.0.1 --port 8080
+
+airflow: setup
+	$(VENV)/bin/python scripts/standalone.py
+
+bench: setup
+	$(VENV)/bin/python benchmarks/run_all.py
+
+reliability: setup
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/reliability -m reliability --report
+
+# Re-pin every Airflow version's environment (needs PyPI).
+lock: $(UV)
+	@for v in $(AIRFLOW_VERSION) $(MATRIX_VERSIONS); do \
+		echo "apache-airflow==$$v" > .lock-pin.txt; \
+		$(UV) pip compile --quiet --no-header --annotation-style line --python-version 3.11 \
+			--extra dev --extra sandbox -c .lock-pin.txt -o constraints/airflow-$$v.txt pyproject.toml || exit 1; \
+	done; rm -f .lock-pin.txt
+
+clean:
+	rm -rf $(TOOLS) .venv .venv-* .airflow-* build dist *.egg-info

@@ -1,0 +1,75 @@
+"""The only module that knows which Airflow is running (2.11, 3.0 ... 3.3).
+
+Base classes and helpers come from ``airflow.providers.common.compat``, which maps each name to its
+Airflow 3 home and falls back to the Airflow 2 one; what it does not cover is bridged here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow import __version__ as AIRFLOW_VERSION
+from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
+from airflow.providers.common.compat.sdk import (
+    AirflowFailException,
+    AirflowSkipException,
+    BaseHook,
+    BaseOperator,
+    BaseSensorOperator,
+    Connection,
+    Context,
+    ObjectStoragePath,
+    PokeReturnValue,
+    Stats,
+    conf,
+    mask_secret,
+)
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+from packaging.version import Version
+
+_BASE_VERSION = Version(Version(AIRFLOW_VERSION).base_version)
+AIRFLOW_V_3_0_PLUS = Version("3.0.0") <= _BASE_VERSION
+
+__all__ = [
+    "AIRFLOW_VERSION",
+    "AIRFLOW_V_3_0_PLUS",
+    "AirflowFailException",
+    "AirflowSkipException",
+    "BaseHook",
+    "BaseOperator",
+    "BaseSensorOperator",
+    "BaseTrigger",
+    "Connection",
+    "Context",
+    "ObjectStoragePath",
+    "PokeReturnValue",
+    "Stats",
+    "TriggerEvent",
+    "amask_secret",
+    "conf",
+    "default_deferrable",
+    "get_async_connection",
+    "get_async_extra_dejson",
+    "mask_secret",
+]
+
+
+async def amask_secret(secret: Any) -> None:
+    """Register ``secret`` with the masker from async code without blocking the event loop.
+
+    Airflow 3.3 has an async ``amask_secret``; before it, the sync one may talk to the supervisor
+    synchronously, which must not happen on the triggerer's loop, so it runs in a worker thread.
+    """
+    try:
+        from airflow.sdk.log import amask_secret as native
+    except ImportError:
+        from asgiref.sync import sync_to_async
+
+        await sync_to_async(mask_secret)(secret)
+    else:
+        await native(secret)
+
+
+def default_deferrable() -> bool:
+    """``[operators] default_deferrable``, read when an operator is built (not at import)."""
+    return bool(conf.getboolean("operators", "default_deferrable", fallback=False))

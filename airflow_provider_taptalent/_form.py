@@ -1,0 +1,83 @@
+"""The TapTalent connection form, declared once.
+
+Airflow 3.2+ reads these dicts straight from provider info (``conn-fields`` and ``ui-field-behaviour``);
+older versions call the hook's ``get_connection_form_widgets`` / ``get_ui_field_behaviour``, which are
+built from the same dicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_taptalent._api import BASE_URLS, DEFAULT_MAX_BATCH_SIZE
+
+CONN_FIELDS: dict[str, dict[str, Any]] = {
+    "environment": {
+        "label": "Environment",
+        "description": "production or sandbox. Empty: taken from the key (sk_live_ is production, sk_test_ sandbox).",
+        "schema": {"type": ["string", "null"], "enum": ["production", "sandbox", None]},
+    },
+    "timeout": {
+        "label": "Timeout (seconds)",
+        "description": "Read timeout of every request. Default 30.",
+        "schema": {"type": ["integer", "null"], "minimum": 1},
+    },
+    "max_retries": {
+        "label": "Max retries",
+        "description": "Retries after the first attempt, on 5xx, 429 and network errors only. Default 5.",
+        "schema": {"type": ["integer", "null"], "minimum": 0},
+    },
+    "max_batch_size": {
+        "label": "Max resumes per batch",
+        "description": f"Largest bulk-upload batch the account accepts. Default {DEFAULT_MAX_BATCH_SIZE}.",
+        "schema": {"type": ["integer", "null"], "minimum": 1, "maximum": DEFAULT_MAX_BATCH_SIZE},
+    },
+    "webhook_key": {
+        "label": "Webhook key",
+        "description": "The webhook verification key from TapTalent's dashboard; only the webhook receiver uses it.",
+        "schema": {"type": ["string", "null"], "format": "password"},
+    },
+}
+
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden-fields": ["schema", "port", "login"],
+    "relabeling": {"password": "API key", "host": "Base URL (optional)"},
+    "placeholders": {
+        "password": "sk_live_... or sk_test_...",
+        "host": BASE_URLS["production"],
+    },
+}
+
+
+def connection_form_widgets() -> dict[str, Any]:
+    """WTForms fields for Airflow before 3.2 (imported here: Flask AppBuilder may be absent)."""
+    from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
+    from flask_babel import lazy_gettext
+    from wtforms import IntegerField, PasswordField, StringField
+    from wtforms.validators import NumberRange, Optional, any_of
+
+    widgets: dict[str, Any] = {}
+    for name, spec in CONN_FIELDS.items():
+        schema, label = spec["schema"], lazy_gettext(spec["label"])
+        text = spec.get("description", "")
+        if "enum" in schema:
+            choices = [v for v in schema["enum"] if v is not None]
+            validators = [Optional(), any_of(choices)]
+            widgets[name] = StringField(label, validators=validators, widget=BS3TextFieldWidget(), description=text)
+        elif "integer" in schema["type"]:
+            bounds = NumberRange(min=schema.get("minimum"), max=schema.get("maximum"))
+            widgets[name] = IntegerField(label, validators=[Optional(), bounds], description=text)
+        elif schema.get("format") == "password":
+            widgets[name] = PasswordField(label, widget=BS3PasswordFieldWidget(), description=text)
+        else:
+            widgets[name] = StringField(label, widget=BS3TextFieldWidget(), description=text)
+    return widgets
+
+
+def ui_field_behaviour() -> dict[str, Any]:
+    """The kebab-case declaration in the snake_case shape the older Python API returns."""
+    return {
+        "hidden_fields": list(UI_FIELD_BEHAVIOUR["hidden-fields"]),
+        "relabeling": dict(UI_FIELD_BEHAVIOUR["relabeling"]),
+        "placeholders": dict(UI_FIELD_BEHAVIOUR["placeholders"]),
+    }

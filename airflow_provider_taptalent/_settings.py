@@ -1,0 +1,167 @@
+"""From an Airflow connection to the settings a TapTalent client runs with, checked before any request.
+
+Errors name the connection id and the field, say how to fix it, and never contain the key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from airflow_provider_taptalent import _api
+from airflow_provider_taptalent.exceptions import TapTalentConfigurationError
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_MAX_RETRIES = 5
+CONN_TYPE = "taptalent"
+EXTRA_FIELDS = ("environment", "timeout", "max_retries", "max_batch_size", "webhook_key")
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Everything a client needs; the secrets are kept out of ``repr``."""
+
+    conn_id: str
+    base_url: str
+    environment: _api.Environment
+    api_key: str = field(repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    max_batch_size: int = _api.DEFAULT_MAX_BATCH_SIZE
+    webhook_key: str | None = field(default=None, repr=False)
+
+
+def extra_value(extra: Mapping[str, Any], name: str) -> Any:
+    """An extra field, under its plain name or the legacy ``extra__taptalent__<name>``; blank is absent."""
+    for key in (name, f"extra__{CONN_TYPE}__{name}"):
+        value = extra.get(key)
+        if value is not None and value != "":
+            return value.strip() if isinstance(value, str) else value
+    return None
+
+
+def settings_from_connection(
+    conn_id: str,
+    *,
+    password: str | None,
+    host: str | None,
+    port: int | None,
+    extra: Mapping[str, Any],
+    timeout: float | None = None,
+    max_retries: int | None = None,
+) -> ClientSettings:
+    """Check a connection's fields and turn them into :class:`ClientSettings`.
+
+    :param timeout: overrides the connection's ``timeout`` extra (seconds).
+    :param max_retries: overrides the connection's ``max_retries`` extra.
+    :raises TapTalentConfigurationError: for a missing or malformed key, a key that belongs to the other
+        environment, or an unreadable field.
+    """
+    api_key = (password or "").strip()
+    if not api_key:
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r} has no API key: put your TapTalent key (sk_live_... or sk_test_...) "
+            "in the connection's password field ('API key' in the form)."
+        )
+    key_environment = _api.environment_of_key(api_key)
+    if key_environment is None:
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r}: the API key is not a TapTalent key: expected 'sk_live_' or 'sk_test_' "
+            "followed by 22 letters or digits. Copy it again from Account Settings > Developers."
+        )
+    environment = _environment(conn_id, extra_value(extra, "environment"), key_environment)
+    webhook_key = extra_value(extra, "webhook_key")
+    return ClientSettings(
+        conn_id=conn_id,
+        base_url=_base_url(conn_id, host, port, environment),
+        environment=environment,
+        api_key=api_key,
+        timeout=_number(conn_id, "timeout", timeout, extra, DEFAULT_TIMEOUT, low=0.001),
+        max_retries=int(_number(conn_id, "max_retries", max_retries, extra, DEFAULT_MAX_RETRIES, integer=True)),
+        max_batch_size=int(
+            _number(
+                conn_id,
+                "max_batch_size",
+                None,
+                extra,
+                _api.DEFAULT_MAX_BATCH_SIZE,
+                low=1,
+                high=_api.DEFAULT_MAX_BATCH_SIZE,
+                integer=True,
+            )
+        ),
+        webhook_key=str(webhook_key) if webhook_key is not None else None,
+    )
+
+
+def _environment(conn_id: str, configured: Any, from_key: _api.Environment) -> _api.Environment:
+    if configured is None:
+        return from_key
+    name = str(configured).lower()
+    if name not in _api.BASE_URLS:
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r}: environment must be 'production' or 'sandbox', not {configured!r}."
+        )
+    if name != from_key:
+        kind, wanted = (
+            ("a live key (sk_live_)", "sk_test_") if from_key == "production" else ("a test key (sk_test_)", "sk_live_")
+        )
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r} is set to the {name} environment but holds {kind}. "
+            f"Use an {wanted} key for {name}, or set environment to {from_key} (or leave it empty)."
+        )
+    return from_key  # type: ignore[return-value]
+
+
+def _base_url(conn_id: str, host: str | None, port: int | None, environment: _api.Environment) -> str:
+    """The API root: the environment's default, or ``host`` (+ ``port``) with ``/v1/partner`` when it has no path."""
+    if not host or not host.strip():
+        return _api.BASE_URLS[environment]
+    text = host.strip()
+    parts = urlsplit(text if "://" in text else f"https://{text}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r}: host must be a base URL such as https://partner-api.taptalent.io, not {text!r}."
+        )
+    if parts.scheme == "http" and environment == "production":
+        # A live key is never sent in clear text; http is for the local sandbox (sk_test_ keys).
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r}: a production key must be sent over https, but host is {text!r}."
+        )
+    netloc = parts.netloc
+    if port and parts.port is None:
+        netloc = f"{netloc}:{port}"
+    path = parts.path.rstrip("/") or _api.API_PATH_PREFIX
+    return urlunsplit((parts.scheme, netloc, path, "", ""))
+
+
+def _number(
+    conn_id: str,
+    name: str,
+    override: float | None,
+    extra: Mapping[str, Any],
+    default: float,
+    *,
+    low: float = 0,
+    high: float | None = None,
+    integer: bool = False,
+) -> float:
+    raw = override if override is not None else extra_value(extra, name)
+    if raw is None:
+        return default
+    kind = "a whole number" if integer else "a number"
+    try:
+        value = float(raw) if not isinstance(raw, bool) else math.nan
+    except (TypeError, ValueError):
+        value = math.nan
+    if math.isnan(value) or math.isinf(value) or (integer and not value.is_integer()):
+        raise TapTalentConfigurationError(f"Connection {conn_id!r}: {name} must be {kind}, not {raw!r}.")
+    if value < low or (high is not None and value > high):
+        bounds = f"from {low:g} to {high:g}" if high is not None else f"{low:g} or more"
+        raise TapTalentConfigurationError(f"Connection {conn_id!r}: {name} must be {bounds}, not {raw!r}.")
+    return value

@@ -1,0 +1,107 @@
+"""``taptalent-sandbox`` / ``python -m airflow_provider_taptalent.sandbox``: serve the sandbox on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+from collections.abc import Sequence
+
+from airflow_provider_taptalent.sandbox.config import Faults, SandboxConfig, WebhookSettings
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="taptalent-sandbox",
+        description="A local emulator of the TapTalent Partner API, for developing and testing DAGs.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    p.add_argument("--seed", type=int, default=0, help="fixes the API keys, synthetic people and faults")
+    p.add_argument("--batch-seconds", type=float, default=5.0, help="time a bulk upload takes to finish")
+    p.add_argument("--batch-limit", type=int, default=5000, help="most resume URLs per upload (default 5000)")
+    p.add_argument("--rate-limit", type=_rate, default=None, metavar="N/s", help="requests per second per company")
+    p.add_argument("--api-key", action="append", default=[], metavar="KEY[:COMPANY]", help="accept another key")
+    p.add_argument("--inactive-key", action="append", default=[], metavar="KEY", help="a key answering 403")
+    p.add_argument("--webhook-url", help="where batch events are POSTed")
+    p.add_argument("--webhook-key", help="sent as X-Webhook-Key")
+    p.add_argument("--webhook-duplicates", type=float, default=0.0, help="share of deliveries sent twice")
+    p.add_argument("--webhook-reorder-seconds", type=float, default=0.0, help="random hold-up per delivery")
+    p.add_argument("--fault-rate-5xx", type=float, default=0.0, help="share of API calls answered 5xx")
+    p.add_argument("--fault-rate-429", type=float, default=0.0, help="share of API calls answered 429")
+    p.add_argument(
+        "--fault-rate-drop", type=float, default=0.0, help="share of calls whose connection drops after the change"
+    )
+    p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per API call")
+    p.add_argument("--jitter-ms", type=float, default=0.0, help="random +/- on the latency")
+    p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    return p
+
+
+def _rate(text: str) -> float:
+    value = float(text.removesuffix("/s"))
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the rate limit must be positive")
+    return value
+
+
+def config_from(args: argparse.Namespace) -> SandboxConfig:
+    keys = {}
+    for entry in args.api_key:
+        key, _, company = entry.partition(":")
+        keys[key] = int(company or 1)
+    return SandboxConfig(
+        seed=args.seed,
+        batch_seconds=args.batch_seconds,
+        batch_limit=args.batch_limit,
+        rate_limit=args.rate_limit,
+        api_keys=keys,
+        inactive_keys=list(args.inactive_key),
+        faults=Faults(
+            rate_5xx=args.fault_rate_5xx,
+            rate_429=args.fault_rate_429,
+            rate_drop=args.fault_rate_drop,
+            latency_ms=args.latency_ms,
+            jitter_ms=args.jitter_ms,
+            seed=args.seed,
+        ),
+        webhooks=WebhookSettings(
+            url=args.webhook_url,
+            key=args.webhook_key,
+            duplicate_rate=args.webhook_duplicates,
+            reorder_seconds=args.webhook_reorder_seconds,
+        ),
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def banner(host: str, port: int, api_key: str) -> str:
+    root = f"http://{host}:{port}"
+    conn = json.dumps({"conn_type": "taptalent", "password": api_key, "host": root})
+    return (
+        f"TapTalent sandbox on {root}\n"
+        f"  API base URL  {root}/v1/partner\n"
+        f"  API key       {api_key}\n"
+        f"  Control API   {root}/__sandbox  (docs at {root}/__sandbox/docs)\n"
+        "Point Airflow at it:\n"
+        f"  export AIRFLOW_CONN_TAPTALENT_DEFAULT='{conn}'\n"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import uvicorn
+
+    from airflow_provider_taptalent.sandbox.app import create_app
+
+    args = parser().parse_args(argv)
+    port = args.port or free_port(args.host)
+    app = create_app(config_from(args))
+    print(banner(args.host, port, app.sandbox.primary_key), flush=True)
+    uvicorn.run(app, host=args.host, port=port, log_level=args.log_level, access_log=False)
+    sys.exit(0)

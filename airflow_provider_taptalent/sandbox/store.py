@@ -1,0 +1,281 @@
+"""The sandbox's state, in memory: companies, their jobs, candidates and batches, and the batch clock.
+
+Batches move PENDING -> PROCESSING -> COMPLETED | FAILED as wall-clock time passes (A7): their status is
+computed from the time, so reading a batch never has to "advance" it, and a background ticker only
+announces the transitions (webhooks).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow_provider_taptalent.sandbox import people
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600  # A5
+PENDING_SHARE = 0.2  # the first fifth of a batch's time it waits in PENDING
+UNREADABLE = "UNREADABLE_FILE"
+
+
+def iso(epoch: float) -> str:
+    """ISO-8601 UTC with milliseconds and a Z, as SPEC §3 shows for pipelines and webhooks."""
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Batch:
+    """One bulk resume upload. Which files fail is fixed at upload; when is a function of time."""
+
+    id: int
+    company_id: int
+    urls: list[str]
+    created: float
+    duration: float
+    candidate_base: int
+    job_id: int | None = None
+    ok_indices: list[int] = field(default_factory=list)
+    failed_indices: list[int] = field(default_factory=list)
+    done_at: float | None = None  # set when the batch is advanced to its end by the control API
+    announced: set[str] = field(default_factory=set)  # the webhook events already queued
+
+    def __post_init__(self) -> None:
+        for index, url in enumerate(self.urls):
+            (self.failed_indices if people.is_unreadable(url) else self.ok_indices).append(index)
+
+    @property
+    def end(self) -> float:
+        return self.done_at if self.done_at is not None else self.created + self.duration
+
+    def processed(self, now: float) -> int:
+        """How many files have been parsed by ``now``."""
+        if now >= self.end:
+            return len(self.urls)
+        start = self.created + self.duration * PENDING_SHARE
+        if now <= start:
+            return 0
+        return min(len(self.urls), math.floor(len(self.urls) * (now - start) / (self.end - start)))
+
+    def status(self, now: float) -> str:
+        if now >= self.end:
+            return "FAILED" if not self.ok_indices else "COMPLETED"
+        return "PROCESSING" if now >= self.created + self.duration * PENDING_SHARE else "PENDING"
+
+    def counts(self, now: float) -> dict[str, int]:
+        processed = self.processed(now)
+        succeeded = bisect.bisect_left(self.ok_indices, processed)
+        return {
+            "fileCount": len(self.urls),
+            "processedCount": processed,
+            "successCount": succeeded,
+            "failedCount": processed - succeeded,
+        }
+
+    def candidate_indices(self, now: float) -> list[int]:
+        """Indices of the files parsed into candidates so far, in upload order."""
+        return self.ok_indices[: bisect.bisect_left(self.ok_indices, self.processed(now))]
+
+    def failed_files(self, now: float) -> list[dict[str, str]]:
+        processed = self.processed(now)
+        return [{"url": self.urls[i], "reason": UNREADABLE} for i in self.failed_indices if i < processed]
+
+
+@dataclass
+class IdempotentResult:
+    fingerprint: str
+    status: int
+    body: Any
+    stored: float
+
+
+@dataclass
+class TokenBucket:
+    """The per-company rate limit (A4): ``rate`` requests a second, bursts up to ``rate``."""
+
+    rate: float
+    tokens: float = 0.0
+    updated: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.rate
+
+    def take(self) -> float:
+        """Take a token; returns 0 when one was free, else the seconds until one will be."""
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+@dataclass
+class Company:
+    id: int
+    jobs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    candidates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    candidates_by_email: dict[str, int] = field(default_factory=dict)
+    batches: dict[int, Batch] = field(default_factory=dict)
+    job_candidates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    pipelines: dict[int, dict[str, Any]] = field(default_factory=dict)
+    teams: list[dict[str, Any]] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)
+    assessments: list[dict[str, Any]] = field(default_factory=list)
+    idempotency: dict[str, IdempotentResult] = field(default_factory=dict)
+    bucket: TokenBucket | None = None
+
+
+class Store:
+    """All companies, the keys that reach them, and the id counters."""
+
+    def __init__(self, seed: int, rate_limit: float | None = None) -> None:
+        self.seed = seed
+        self.rate_limit = rate_limit
+        self.keys: dict[str, int] = {}  # API key -> company id
+        self.inactive_keys: set[str] = set()
+        self.companies: dict[int, Company] = {}
+        self.request_log: deque[dict[str, Any]] = deque(maxlen=20_000)
+        self.request_count = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every job, candidate and batch; keys and companies stay."""
+        self._ids = {name: itertools.count(start) for name, start in _ID_STARTS.items()}
+        self.companies = {cid: self._new_company(cid) for cid in set(self.keys.values()) | {1, 2}}
+        self.request_log.clear()
+        self.request_count = 0
+
+    def next_id(self, kind: str) -> int:
+        return next(self._ids[kind])
+
+    def reserve_ids(self, kind: str, count: int) -> int:
+        """Reserve ``count`` consecutive ids; returns the first."""
+        first = next(self._ids[kind])
+        self._ids[kind] = itertools.count(first + max(count, 1))
+        return first
+
+    def add_key(self, key: str, company_id: int, *, active: bool = True) -> None:
+        self.keys[key] = company_id
+        (self.inactive_keys.discard if active else self.inactive_keys.add)(key)
+        self.companies.setdefault(company_id, self._new_company(company_id))
+
+    def company(self, company_id: int) -> Company:
+        return self.companies[company_id]
+
+    def open_batches(self) -> list[Batch]:
+        return [b for c in self.companies.values() for b in c.batches.values() if "finished" not in b.announced]
+
+    def batch_candidates(self, batch: Batch, now: float, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """One page of a batch's candidates (built on demand) and how many there are so far."""
+        indices = batch.candidate_indices(now)
+        created = iso(batch.created)
+        page = [
+            people.candidate(self.seed, batch.urls[i], batch.candidate_base + i, batch.id, created)
+            for i in indices[offset : offset + limit]
+        ]
+        return page, len(indices)
+
+    def find_batch_candidate(self, company: Company, candidate_id: int, now: float) -> dict[str, Any] | None:
+        for batch in company.batches.values():
+            index = candidate_id - batch.candidate_base
+            if 0 <= index < len(batch.urls) and index in set(batch.candidate_indices(now)):
+                return people.candidate(self.seed, batch.urls[index], candidate_id, batch.id, iso(batch.created))
+        return None
+
+    def _new_company(self, company_id: int) -> Company:
+        company = Company(id=company_id, bucket=TokenBucket(self.rate_limit) if self.rate_limit else None)
+        _seed_fixtures(company, self.seed, self)
+        return company
+
+
+_ID_STARTS = {
+    "job": 10_001,
+    "candidate": 500_001,
+    "batch": 70_001,
+    "job_candidate": 900_001,
+    "pipeline": 101,
+    "stage": 701,
+}
+DEFAULT_STAGES = ("SOURCED", "APPLIED", "ASSESSMENT", "SCREEN", "SHORTLISTED", "HIRED")  # SPEC §7.4
+
+
+def new_pipeline(store: Store, name: str, now: float) -> dict[str, Any]:
+    stamp = iso(now)
+    stages = [
+        {
+            "id": store.next_id("stage"),
+            "name": kind.title(),
+            "type": kind,
+            "order": order,
+            "createdAt": stamp,
+            "updatedAt": stamp,
+        }
+        for order, kind in enumerate(DEFAULT_STAGES, start=1)
+    ]
+    return {"id": store.next_id("pipeline"), "name": name, "createdAt": stamp, "updatedAt": stamp, "stages": stages}
+
+
+def _seed_fixtures(company: Company, seed: int, store: Store) -> None:
+    """Pipelines, teams, users and assessments a new company starts with (SPEC §7.4-7.7)."""
+    rng = people.rng_for(seed, "company", company.id)
+    now = time.time()
+    pipeline = new_pipeline(store, "Default Pipeline", now)
+    company.pipelines[pipeline["id"]] = pipeline
+    owner = f"user-{hashlib.sha256(f'{seed}:{company.id}:owner'.encode()).hexdigest()[:10]}"
+    company.teams = [
+        {
+            "id": f"team-{company.id}-{n}",
+            "name": name,
+            "createdAt": int(now * 1000),
+            "createdBy": owner,
+            "userCount": size,
+        }
+        for n, (name, size) in enumerate((("Recruiting Team", 5), ("Engineering Hiring", 3)), start=1)
+    ]
+    statuses = ("ACTIVE", "ACTIVE", "ACTIVE", "INVITED", "EXPIRED")
+    company.users = []
+    for n in range(25):
+        first, last = rng.choice(people.FIRST_NAMES), rng.choice(people.LAST_NAMES)
+        status = statuses[n % len(statuses)]
+        is_admin = n < 2 and status == "ACTIVE"
+        company.users.append(
+            {
+                "id": owner if n == 0 else f"user-{company.id}-{n:03d}",
+                "email": f"{first}.{last}.{n}@company{company.id}.example".lower(),
+                "firstName": first,
+                "lastName": last,
+                "status": status,
+                "role": ("Super Admin" if n == 0 else "Admin") if is_admin else None,
+                "isCompanyAdmin": is_admin,
+                "invitedById": owner if status != "ACTIVE" else None,
+                "teamId": company.teams[n % 2]["id"],
+                "teamIds": [company.teams[n % 2]["id"]],
+                "reportingManagerId": None if n == 0 else owner,
+            }
+        )
+    company.assessments = [
+        {
+            "assessmentId": f"assessment-{company.id}-{n}",
+            "testName": f"{title} Interview",
+            "companyId": str(company.id),
+            "jobId": None,
+            "status": "ACTIVE",
+            "assessmentType": "QUIZ",
+            "questionCount": 5,
+            "hiringForRole": title,
+            "duration": 20,
+            "aiLanguage": "english",
+            "skills": rng.sample(people.SKILLS, 2),
+            "createdAt": int(now * 1000),
+            "lastUpdatedOn": int(now * 1000),
+            "submissionCount": rng.randint(0, 20),
+        }
+        for n, title in enumerate(people.TITLES[:3], start=1)
+    ]
