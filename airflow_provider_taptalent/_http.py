@@ -105,13 +105,14 @@ class RetryPolicy:
             )
             Stats.incr("taptalent.api.retry", tags={"endpoint": request.endpoint, "code": _code_of(error)})
 
-        def over_budget(state: tenacity.RetryCallState) -> bool:
+        def stop(state: tenacity.RetryCallState) -> bool:
             # idle_for counts the waits asked for, so the budget holds even where sleeping is faked.
             spent = max(state.seconds_since_start or 0.0, state.idle_for)
-            return spent + state.upcoming_sleep > self.max_total
+            over_budget = spent + state.upcoming_sleep > self.max_total
+            return state.attempt_number > self.max_retries or over_budget
 
         return {
-            "stop": tenacity.stop_after_attempt(self.max_retries + 1) | over_budget,
+            "stop": stop,
             "wait": wait,
             "retry": tenacity.retry_if_exception(self.is_retryable),
             "before_sleep": before_sleep,
