@@ -79,7 +79,8 @@ def test_create_returns_the_bare_job_with_documented_defaults(api):
         (
             {"contractType": "Gig"},
             "contractType",
-            '"contractType" must be one of [Permanent, Freelance / Consultant, Fixed term contract, Internship, Student]',
+            '"contractType" must be one of '
+            "[Permanent, Freelance / Consultant, Fixed term contract, Internship, Student]",
         ),
         (
             {"degreeLevel": "PhD"},
@@ -548,8 +549,8 @@ def test_the_rate_limit_answers_429_with_retry_after():
     from airflow_provider_taptalent.sandbox.testing import run_sandbox
 
     with run_sandbox(rate_limit=5) as sandbox:
-        with httpx.Client(base_url=sandbox.api_url, headers={"Authorization": f"Bearer {sandbox.api_key}"}) as api:
-            statuses = [api.get("/jobs") for _ in range(8)]
+        headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+        statuses = [httpx.get(f"{sandbox.api_url}/jobs", headers=headers) for _ in range(8)]
     limited = [r for r in statuses if r.status_code == 429]
     assert limited
     assert int(limited[0].headers["Retry-After"]) >= 1
