@@ -1,0 +1,54 @@
+"""What the benchmark scripts share: a sandbox in its own process, and a table printer."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+
+import httpx
+
+from airflow_provider_taptalent.sandbox.cli import free_port
+from airflow_provider_taptalent.sandbox.people import api_key
+
+
+@contextlib.contextmanager
+def sandbox_process(*flags: str, seed: int = 0) -> Iterator[tuple[str, str]]:
+    """Run ``taptalent-sandbox`` in a separate process (its own core); yields (root URL, API key)."""
+    port = free_port()
+    command = [sys.executable, "-m", "airflow_provider_taptalent.sandbox", "--port", str(port), "--seed", str(seed), *flags]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    root = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{root}/__sandbox/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"sandbox did not start: {process.stderr.read().decode() if process.stderr else ''}")
+            time.sleep(0.05)
+        yield root, api_key(seed, "company-1")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def connection_env(root: str, key: str, conn_id: str = "taptalent_default") -> None:
+    import json
+
+    os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps({"conn_type": "taptalent", "password": key, "host": root})
+
+
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [list(map(str, header))] + [[f"{c:,.1f}" if isinstance(c, float) else str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [title, "  ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.rjust(w) if n else c.ljust(w) for n, (c, w) in enumerate(zip(row, widths, strict=True))) for row in cells[1:]]
+    return "\n".join(lines)
