@@ -24,6 +24,7 @@ __all__ = [
     "TapTalentPermissionError",
     "TapTalentRateLimitError",
     "TapTalentServerError",
+    "TapTalentTimeoutError",
     "TapTalentValidationError",
     "TapTalentWebhookError",
     "error_from_response",
@@ -154,6 +155,10 @@ class TapTalentConnectionError(TapTalentError):
     """
 
     retryable = True
+
+
+class TapTalentTimeoutError(TapTalentError, TimeoutError):
+    """Waiting for TapTalent (batches to finish) took longer than the task allowed."""
 
 
 class TapTalentWebhookError(TapTalentError):

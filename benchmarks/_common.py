@@ -19,7 +19,16 @@ from airflow_provider_taptalent.sandbox.people import api_key
 def sandbox_process(*flags: str, seed: int = 0) -> Iterator[tuple[str, str]]:
     """Run ``taptalent-sandbox`` in a separate process (its own core); yields (root URL, API key)."""
     port = free_port()
-    command = [sys.executable, "-m", "airflow_provider_taptalent.sandbox", "--port", str(port), "--seed", str(seed), *flags]
+    command = [
+        sys.executable,
+        "-m",
+        "airflow_provider_taptalent.sandbox",
+        "--port",
+        str(port),
+        "--seed",
+        str(seed),
+        *flags,
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root = f"http://127.0.0.1:{port}"
     try:
@@ -42,7 +51,9 @@ def sandbox_process(*flags: str, seed: int = 0) -> Iterator[tuple[str, str]]:
 def connection_env(root: str, key: str, conn_id: str = "taptalent_default") -> None:
     import json
 
-    os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps({"conn_type": "taptalent", "password": key, "host": root})
+    os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(
+        {"conn_type": "taptalent", "password": key, "host": root}
+    )
 
 
 def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -50,5 +61,8 @@ def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     lines = [title, "  ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.rjust(w) if n else c.ljust(w) for n, (c, w) in enumerate(zip(row, widths, strict=True))) for row in cells[1:]]
+    lines += [
+        "  ".join(c.rjust(w) if n else c.ljust(w) for n, (c, w) in enumerate(zip(row, widths, strict=True)))
+        for row in cells[1:]
+    ]
     return "\n".join(lines)

@@ -31,7 +31,9 @@ async def requests_per_second(root: str, key: str, seconds: float, concurrency: 
         while time.perf_counter() < deadline:
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
-            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+            length = int(
+                next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+            )
             await reader.readexactly(length)
             done += 1
             errors += not head.startswith(b"HTTP/1.1 200")
@@ -62,17 +64,29 @@ def main() -> None:
     with sandbox_process() as (root, key):
         api = f"{root}/v1/partner"
         with httpx.Client(base_url=api, headers={"Authorization": f"Bearer {key}"}) as client:
-            job_id = client.post("/jobs", json={"title": "Benchmark role", "city": "Berlin", "state": "BE", "country": "DE"}).json()["id"]
+            job_id = client.post(
+                "/jobs", json={"title": "Benchmark role", "city": "Berlin", "state": "BE", "country": "DE"}
+            ).json()["id"]
         rows = []
         for path in ("/jobs", f"/jobs/{job_id}"):
             rate, errors = asyncio.run(requests_per_second(root, key, args.seconds, args.concurrency, path))
             rows.append((f"GET {path.replace(str(job_id), '{id}')}", rate, errors, ">= 1,000"))
         timings = upload_latency(api, key, 10)
-    print(table(f"Sandbox: simple requests per second (sandbox in its own process, {args.concurrency} keep-alive connections)",
-                ("request", "req/s", "errors", "target"), rows))
+    print(
+        table(
+            f"Sandbox: simple requests per second (sandbox in its own process, {args.concurrency} keep-alive connections)",
+            ("request", "req/s", "errors", "target"),
+            rows,
+        )
+    )
     print()
-    print(table("Sandbox: accepting one 5,000-URL bulk upload (10 runs)", ("statistic", "ms", "target"),
-                [("median", statistics.median(timings), "< 200"), ("max", max(timings), "")]))
+    print(
+        table(
+            "Sandbox: accepting one 5,000-URL bulk upload (10 runs)",
+            ("statistic", "ms", "target"),
+            [("median", statistics.median(timings), "< 200"), ("max", max(timings), "")],
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,41 @@
+"""How a task says "retrying cannot help": bad input, an unusable connection, batches that failed.
+
+Airflow does not retry an ``AirflowFailException``, and sensors skip it under ``soft_fail`` in poke and
+deferrable mode alike; every other error of this provider is an ordinary, retryable task failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from airflow_provider_taptalent._compat import AirflowFailException
+from airflow_provider_taptalent.exceptions import (
+    TapTalentConfigurationError,
+    TapTalentError,
+    TapTalentInputError,
+    TapTalentValidationError,
+)
+
+
+class TapTalentTaskFailed(AirflowFailException):
+    """The task failed for a reason a retry cannot fix; ``details`` names the fields or batches."""
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details = dict(details or {})
+
+
+@contextlib.contextmanager
+def fail_without_retry() -> Iterator[None]:
+    """Turn errors that the same input would raise again into :class:`TapTalentTaskFailed`."""
+    try:
+        yield
+    except (TapTalentInputError, TapTalentConfigurationError, TapTalentValidationError) as error:
+        raise TapTalentTaskFailed(str(error), details=error.details) from error
+
+
+def describe(error: BaseException) -> str:
+    """A one-line description for logs and trigger events."""
+    return f"{type(error).__name__}: {error}" if not isinstance(error, TapTalentError) else str(error)

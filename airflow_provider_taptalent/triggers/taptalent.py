@@ -1,0 +1,85 @@
+"""TapTalentBatchTrigger: waits in the triggerer, holding no worker slot, until bulk-upload batches finish."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from airflow_provider_taptalent import _batches
+from airflow_provider_taptalent._compat import BaseTrigger, TriggerEvent
+from airflow_provider_taptalent._failures import describe
+from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+
+
+class TapTalentBatchTrigger(BaseTrigger):
+    """Polls batches until every one is COMPLETED or FAILED, or ``end_time`` passes; fires one event.
+
+    Every argument is a JSON primitive, and the deadline is absolute wall-clock time computed by the task
+    before it deferred: a trigger rebuilt from :meth:`serialize` after a triggerer restart (or moved to
+    another triggerer) keeps the original deadline.
+
+    Events: ``{"status": "success", "batches": [summary, ...]}``, ``{"status": "timeout", "message",
+    "batches"}`` (the progress so far) or ``{"status": "error", "message", "batch_ids"}``. Whether finished
+    batches are good enough is decided by the task, in ``execute_complete``.
+
+    :param batch_ids: the batches to wait for.
+    :param taptalent_conn_id: the TapTalent connection.
+    :param poll_interval: seconds between polls.
+    :param end_time: epoch seconds after which the trigger gives up with a ``timeout`` event.
+    """
+
+    def __init__(
+        self, batch_ids: Sequence[int | str], taptalent_conn_id: str, poll_interval: float, end_time: float
+    ) -> None:
+        super().__init__()
+        self.batch_ids = list(batch_ids)
+        self.taptalent_conn_id = taptalent_conn_id
+        self.poll_interval = float(poll_interval)
+        self.end_time = float(end_time)
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "batch_ids": self.batch_ids,
+                "taptalent_conn_id": self.taptalent_conn_id,
+                "poll_interval": self.poll_interval,
+                "end_time": self.end_time,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        finished: dict[str, dict[str, Any]] = {}
+        pending = list(self.batch_ids)
+        try:
+            # One hook, so one async client and one connection look-up, for the whole wait.
+            async with TapTalentHook(self.taptalent_conn_id) as hook:
+                while True:
+                    for summary in await _batches.apoll(hook, pending):
+                        if _batches.is_terminal(summary):
+                            finished[str(summary["batch_id"])] = summary
+                    pending = [b for b in pending if str(b) not in finished]
+                    if not pending:
+                        yield TriggerEvent({"status": "success", "batches": self._in_order(finished)})
+                        return
+                    self.log.info(
+                        "Waiting for TapTalent batches: %d of %d still running", len(pending), len(self.batch_ids)
+                    )
+                    remaining = self.end_time - time.time()
+                    if remaining <= 0:
+                        yield TriggerEvent(
+                            {
+                                "status": "timeout",
+                                "message": f"batches {', '.join(map(str, pending))} still running at the deadline",
+                                "batches": self._in_order(finished),
+                            }
+                        )
+                        return
+                    await asyncio.sleep(min(self.poll_interval, remaining))
+        except Exception as error:  # a trigger reports every failure as its one event, with the ids
+            yield TriggerEvent({"status": "error", "message": describe(error), "batch_ids": self.batch_ids})
+
+    def _in_order(self, finished: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        return [finished[str(b)] for b in self.batch_ids if str(b) in finished]

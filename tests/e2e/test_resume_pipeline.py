@@ -1,0 +1,37 @@
+"""The resume pipeline as users run it: dag.test() against the sandbox, with the sensor deferred."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.e2e.helpers import run_dag, task_states
+
+pytestmark = [pytest.mark.e2e]
+
+
+@pytest.mark.smoke
+def test_upload_1200_resumes_wait_deferred_and_fetch_every_candidate(airflow_db, sandbox_conn, sandbox, tmp_path):
+    urls = [f"https://files.example/resumes/{n}.pdf" for n in range(1180)]
+    urls += [f"https://files.example/resumes/corrupt-{n}.pdf" for n in range(20)]
+    resume_file = tmp_path / "resumes.txt"
+    resume_file.write_text("\n".join(urls))
+    output = tmp_path / "out" / "candidates.jsonl"
+
+    run = run_dag("taptalent_e2e_resume_pipeline", {"resume_file": str(resume_file), "output_path": str(output)})
+
+    assert task_states(run) == {
+        "create_job": "success",
+        "upload_resumes": "success",
+        "wait_for_parsing": "success",
+        "fetch_candidates": "success",
+    }
+    state = sandbox.state()["companies"]["1"]
+    assert len(state["jobs"]) == 1
+    assert [b["fileCount"] for b in state["batches"]] == [500, 500, 200]
+    success = sum(b["successCount"] for b in state["batches"])
+    assert success == 1180
+    lines = output.read_text().splitlines()
+    assert len(lines) == success
+    assert {json.loads(line)["resume"] for line in lines} == set(urls[:1180])
