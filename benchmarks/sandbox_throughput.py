@@ -74,7 +74,7 @@ def main() -> None:
         timings = upload_latency(api, key, 10)
     print(
         table(
-            f"Sandbox: simple requests per second (sandbox in its own process, {args.concurrency} keep-alive connections)",
+            f"Sandbox: simple requests per second (own process, {args.concurrency} keep-alive connections)",
             ("request", "req/s", "errors", "target"),
             rows,
         )

@@ -268,12 +268,11 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
             path = storage_path(self.output_path, field="output_path") if self.output_path else None
         pages, total = self._plan(batch_ids)
         if path is None and total > MAX_CANDIDATES_IN_XCOM:
-            raise TapTalentInputError(
-                f"{total:,} candidates are too many to return through XCom",
-                details={
-                    "output_path": f"set it to write them to a file (at most {MAX_CANDIDATES_IN_XCOM:,} without one)"
-                },
-            )
+            with fail_without_retry():
+                raise TapTalentInputError(
+                    f"{total:,} candidates are too many to return through XCom",
+                    details={"output_path": f"set it: at most {MAX_CANDIDATES_IN_XCOM:,} go without a file"},
+                )
         self.log.info("Fetching %s candidates of %d batch(es) in %d pages", f"{total:,}", len(batch_ids), len(pages))
         if path is None:
             rows = [row for page in self._pages(pages, total) for row in page]

@@ -51,6 +51,11 @@ class TapTalentBatchTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        # The wait, its client included, is over before the event is yielded: nothing is left open for
+        # the triggerer to close, and a closing generator never has a second event to give.
+        yield TriggerEvent(await self._wait())
+
+    async def _wait(self) -> dict[str, Any]:
         finished: dict[str, dict[str, Any]] = {}
         pending = list(self.batch_ids)
         try:
@@ -62,24 +67,20 @@ class TapTalentBatchTrigger(BaseTrigger):
                             finished[str(summary["batch_id"])] = summary
                     pending = [b for b in pending if str(b) not in finished]
                     if not pending:
-                        yield TriggerEvent({"status": "success", "batches": self._in_order(finished)})
-                        return
+                        return {"status": "success", "batches": self._in_order(finished)}
                     self.log.info(
                         "Waiting for TapTalent batches: %d of %d still running", len(pending), len(self.batch_ids)
                     )
                     remaining = self.end_time - time.time()
                     if remaining <= 0:
-                        yield TriggerEvent(
-                            {
-                                "status": "timeout",
-                                "message": f"batches {', '.join(map(str, pending))} still running at the deadline",
-                                "batches": self._in_order(finished),
-                            }
-                        )
-                        return
+                        return {
+                            "status": "timeout",
+                            "message": f"batches {', '.join(map(str, pending))} still running at the deadline",
+                            "batches": self._in_order(finished),
+                        }
                     await asyncio.sleep(min(self.poll_interval, remaining))
         except Exception as error:  # a trigger reports every failure as its one event, with the ids
-            yield TriggerEvent({"status": "error", "message": describe(error), "batch_ids": self.batch_ids})
+            return {"status": "error", "message": describe(error), "batch_ids": self.batch_ids}
 
     def _in_order(self, finished: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         return [finished[str(b)] for b in self.batch_ids if str(b) in finished]

@@ -1,0 +1,131 @@
+"""TapTalentBatchTrigger against the sandbox: one event per wait, deadlines that survive restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from airflow_provider_taptalent.triggers import taptalent as trigger_module
+from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
+
+CLASSPATH = "airflow_provider_taptalent.triggers.taptalent.TapTalentBatchTrigger"
+
+
+def upload(sandbox, urls):
+    import httpx
+
+    response = httpx.post(
+        f"{sandbox.api_url}/candidates/bulk/resume",
+        json={"resumeURLs": urls},
+        headers={"Authorization": f"Bearer {sandbox.api_key}"},
+    )
+    return response.json()["data"]["batchId"]
+
+
+async def events(trigger):
+    return [event async for event in trigger.run()]
+
+
+def test_serialize_round_trips_with_primitives_only():
+    trigger = TapTalentBatchTrigger([1, "b-2"], "tt", 5, 1_800_000_000.5)
+    classpath, kwargs = trigger.serialize()
+    assert classpath == CLASSPATH
+    assert kwargs == {
+        "batch_ids": [1, "b-2"],
+        "taptalent_conn_id": "tt",
+        "poll_interval": 5.0,
+        "end_time": 1_800_000_000.5,
+    }
+    assert TapTalentBatchTrigger(**kwargs).serialize() == (classpath, kwargs)
+
+
+def test_kwargs_survive_airflow_serde_where_it_exists():
+    serde = pytest.importorskip("airflow.sdk.serde")
+    _, kwargs = TapTalentBatchTrigger([1, 2], "tt", 5, time.time() + 60).serialize()
+    assert serde.deserialize(serde.serialize(kwargs)) == kwargs
+
+
+async def test_success_when_every_batch_finishes(sandbox_conn, sandbox):
+    ids = [
+        upload(sandbox, ["https://f.example/a.pdf"]),
+        upload(sandbox, ["https://f.example/b.pdf", "https://f.example/corrupt.pdf"]),
+    ]
+    [event] = await events(TapTalentBatchTrigger(ids, sandbox_conn, 0.1, time.time() + 30))
+    assert event.payload["status"] == "success"
+    assert [b["batch_id"] for b in event.payload["batches"]] == ids
+    assert [(b["status"], b["success_count"], b["failed_count"]) for b in event.payload["batches"]] == [
+        ("COMPLETED", 1, 0),
+        ("COMPLETED", 1, 1),
+    ]
+
+
+async def test_a_failed_batch_is_still_a_finished_one(sandbox_conn, sandbox):
+    batch = upload(sandbox, ["https://f.example/corrupt.pdf"])
+    [event] = await events(TapTalentBatchTrigger([batch], sandbox_conn, 0.1, time.time() + 30))
+    assert event.payload["status"] == "success"
+    assert event.payload["batches"][0]["status"] == "FAILED"
+
+
+async def test_timeout_at_the_absolute_deadline(sandbox_conn, sandbox):
+    sandbox.control.patch("/config", json={"batchSeconds": 60})
+    batch = upload(sandbox, ["https://f.example/a.pdf"])
+    started = time.monotonic()
+    [event] = await events(TapTalentBatchTrigger([batch], sandbox_conn, 0.1, time.time() + 0.5))
+    assert event.payload["status"] == "timeout"
+    assert str(batch) in event.payload["message"]
+    assert 0.4 < time.monotonic() - started < 5
+
+
+async def test_transient_5xx_and_429_do_not_end_the_wait(sandbox_conn, sandbox, waits):
+    sandbox.control.patch("/config", json={"batchSeconds": 2})
+    batch = upload(sandbox, ["https://f.example/a.pdf"])
+    sandbox.set_faults(rate_5xx=0.25, rate_429=0.15, seed=11)
+    [event] = await events(TapTalentBatchTrigger([batch], sandbox_conn, 0.1, time.time() + 30))
+    assert event.payload["status"] == "success"
+    assert waits  # some retries happened, none ended the wait
+    assert sum(sandbox.control.get("/faults").json()["counts"].values()) > 0
+
+
+async def test_an_error_becomes_one_error_event_with_the_ids(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_TT", '{"conn_type": "taptalent", "password": "not-a-key"}')
+    [event] = await events(TapTalentBatchTrigger([7, 8], "tt", 0.1, time.time() + 30))
+    assert event.payload["status"] == "error"
+    assert event.payload["batch_ids"] == [7, 8]
+    assert "not a TapTalent key" in event.payload["message"]
+
+
+async def test_still_waiting_while_batches_run(sandbox_conn, sandbox):
+    sandbox.control.patch("/config", json={"batchSeconds": 60})
+    batch = upload(sandbox, ["https://f.example/a.pdf"])
+    task = asyncio.create_task(TapTalentBatchTrigger([batch], sandbox_conn, 0.1, time.time() + 60).run().__anext__())
+    await asyncio.sleep(0.5)
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_a_restarted_trigger_keeps_the_original_deadline_and_fires_once(sandbox_conn, sandbox):
+    sandbox.control.patch("/config", json={"batchSeconds": 60})
+    batch = upload(sandbox, ["https://f.example/a.pdf"])
+    original = TapTalentBatchTrigger([batch], sandbox_conn, 0.1, time.time() + 1.0)
+    first_run = asyncio.create_task(original.run().__anext__())
+    await asyncio.sleep(0.4)
+    first_run.cancel()  # the triggerer stops: cleanup only, the batch keeps running
+    with pytest.raises(asyncio.CancelledError):
+        await first_run
+    _classpath, kwargs = original.serialize()
+    restarted = TapTalentBatchTrigger(**kwargs)
+    started = time.monotonic()
+    fired = await events(restarted)
+    assert [e.payload["status"] for e in fired] == ["timeout"]
+    assert time.monotonic() - started < 0.9  # the deadline did not restart
+
+
+def test_the_deadline_is_wall_clock_time(monkeypatch):
+    # A deadline measured with time.monotonic would reset with the triggerer process.
+    assert trigger_module.time is time
+    source = trigger_module.TapTalentBatchTrigger.run.__code__.co_names
+    assert "monotonic" not in source
