@@ -78,10 +78,11 @@ bench: setup
 reliability: setup
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/reliability -m reliability --report
 
-# Re-pin every Airflow version's environment (needs PyPI).
+# Re-pin every Airflow version's environment (needs PyPI); constraints/pins/ adds per-version pins.
 lock: $(UV)
 	@for v in $(AIRFLOW_VERSION) $(MATRIX_VERSIONS); do \
 		echo "apache-airflow==$$v" > .lock-pin.txt; \
+		if [ -f constraints/pins/airflow-$$v.in ]; then cat constraints/pins/airflow-$$v.in >> .lock-pin.txt; fi; \
 		$(UV) pip compile --quiet --no-header --annotation-style line --python-version 3.11 \
 			--extra dev --extra sandbox -c .lock-pin.txt -o constraints/airflow-$$v.txt pyproject.toml || exit 1; \
 	done; rm -f .lock-pin.txt

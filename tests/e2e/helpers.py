@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS
 from tests.conftest import E2E_DAGS
 
 
 def load_dag(dag_id: str) -> Any:
     """The DAG, parsed from the test DAG folder as Airflow would parse it."""
-    if AIRFLOW_V_3_0_PLUS:
-        from airflow.dag_processing.dagbag import DagBag
-    else:
+    try:
+        from airflow.dag_processing.dagbag import DagBag  # Airflow 3.1+
+    except ImportError:
         from airflow.models.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(E2E_DAGS))  # examples are off: AIRFLOW__CORE__LOAD_EXAMPLES=False

@@ -6,13 +6,7 @@ import asyncio
 from typing import Any
 
 import httpx
-
-from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS
-
-if AIRFLOW_V_3_0_PLUS:
-    from airflow.sdk.exceptions import TaskDeferred
-else:
-    from airflow.exceptions import TaskDeferred
+from airflow.providers.common.compat.sdk import TaskDeferred
 
 __all__ = ["TaskDeferred", "run_deferrable", "upload"]
 

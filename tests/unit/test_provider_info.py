@@ -141,6 +141,11 @@ def test_real_wtforms_builds_the_form_where_it_is_installed():
 @pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="the React connection form arrived with Airflow 3")
 def test_the_connection_form_api_lists_our_fields_labels_and_placeholders():
     from airflow.api_fastapi.core_api.routes.ui.connections import hook_meta_data
+    from airflow.providers_manager import ProvidersManager
+
+    if not hasattr(ProvidersManager, "_load_ui_metadata"):
+        # Before 3.2 the API builds every custom form from the hooks' WTForms fields, which FAB brings.
+        pytest.importorskip("wtforms", reason="Airflow 3.0/3.1 without FAB renders no custom connection fields")
 
     [meta] = [m for m in hook_meta_data() if m.connection_type == "taptalent"]
     assert meta.hook_name == "TapTalent"
