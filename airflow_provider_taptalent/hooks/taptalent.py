@@ -185,15 +185,20 @@ class TapTalentHook(BaseHook):
         :param idempotency_key: a key that identifies this create across task retries (at most 255 chars).
         """
         call = _api.create_job(JobCreate.coerce(job, what="job"), _idempotency_key(idempotency_key))
-        return self._transport.send(call, recover=lambda since: self._find_created_job(call.request.json, since))
+        return self._transport.send(call, recover=lambda since: self.find_created_job(call.request.json, since))
 
     async def acreate_job(self, job: JobCreate | Mapping[str, Any], *, idempotency_key: str | None = None) -> Job:
         """Async :meth:`create_job`."""
         call = _api.create_job(JobCreate.coerce(job, what="job"), _idempotency_key(idempotency_key))
         transport = await self._atransport()
-        return await transport.send(call, recover=lambda since: self._afind_created_job(call.request.json, since))
+        return await transport.send(call, recover=lambda since: self.afind_created_job(call.request.json, since))
 
-    def _find_created_job(self, sent: Mapping[str, Any], since: float) -> Job | None:
+    def find_created_job(self, sent: Mapping[str, Any], since: float) -> Job | None:
+        """The newest job with every field of ``sent`` (a create's body) created after ``since`` (epoch s).
+
+        How an interrupted create is resolved without creating twice: jobs list newest first (A9), so only
+        the first pages are read, back to a little before ``since``.
+        """
         for page_number in range(1, _RECOVERY_MAX_PAGES + 1):
             page = self.list_jobs(page_number=page_number, per_page=_api.MAX_PER_PAGE)
             found, done = _api.find_created_job(page, sent, since - _RECOVERY_CLOCK_SKEW)
@@ -201,7 +206,8 @@ class TapTalentHook(BaseHook):
                 return found
         return None
 
-    async def _afind_created_job(self, sent: Mapping[str, Any], since: float) -> Job | None:
+    async def afind_created_job(self, sent: Mapping[str, Any], since: float) -> Job | None:
+        """Async :meth:`find_created_job`."""
         for page_number in range(1, _RECOVERY_MAX_PAGES + 1):
             page = await self.alist_jobs(page_number=page_number, per_page=_api.MAX_PER_PAGE)
             found, done = _api.find_created_job(page, sent, since - _RECOVERY_CLOCK_SKEW)

@@ -13,7 +13,8 @@ from airflow_provider_taptalent._compat import BaseOperator, Context, default_de
 from airflow_provider_taptalent._failures import fail_without_retry
 from airflow_provider_taptalent._idempotency import task_key
 from airflow_provider_taptalent._jsonl import jsonl_writer
-from airflow_provider_taptalent._sources import resume_urls_from, storage_path
+from airflow_provider_taptalent._sources import records_from, resume_urls_from, storage_path
+from airflow_provider_taptalent._sync import JobSync, SyncState, source_jobs
 from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentInputError, TapTalentTimeoutError
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.models import Candidate, JobCreate
@@ -24,6 +25,7 @@ __all__ = [
     "TapTalentBulkUploadResumesOperator",
     "TapTalentCreateJobOperator",
     "TapTalentFetchCandidatesOperator",
+    "TapTalentSyncJobsOperator",
 ]
 
 DEFAULT_MATCH_FIELDS = ("title", "city", "state", "country")
@@ -325,3 +327,91 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
 
     def _page(self, batch_id: int | str, page_number: int) -> list[Candidate]:
         return self.hook.get_batch(batch_id, page_number=page_number, per_page=self.per_page).candidates
+
+
+class TapTalentSyncJobsOperator(_TapTalentOperator):
+    """Keeps TapTalent's jobs in step with a source system (ATS, HRIS): one way, safe to re-run.
+
+    New records are created (never twice, even if the task dies half way), changed ones are updated,
+    unchanged ones are left alone. A record older than a change made in TapTalent since the last sync is
+    a conflict and is not pushed (newest timestamp wins); TapTalent jobs changed since the last sync are
+    reported as drift. Invalid records are reported with their external id and field errors and do not
+    stop the others. The state (which record is which job, what was sent) lives at ``state_path`` and is
+    rewritten after every change.
+
+    Each record needs an external id, the time it last changed, and job fields: by default the record's
+    keys that are ``JobCreate`` fields (snake_case or camelCase); ``mapping`` renames source fields
+    (``{"job_title": "title"}``) or, as a callable, builds the job fields from a record.
+
+    .. code-block:: python
+
+        sync = TapTalentSyncJobsOperator(
+            task_id="sync_jobs", jobs="s3://exports/ats/jobs.json", state_path="s3://state/taptalent-jobs.json"
+        )
+
+    :param jobs: a list of records, an XComArg, or the path / URI of a JSON (list) or CSV export (templated).
+    :param state_path: local path or object-storage URI of the sync state file (templated).
+    :param mapping: ``{source_field: job_field}`` or ``callable(record) -> job fields``; default: identity.
+    :param external_id_field: the record field that identifies a job in the source (default ``external_id``).
+    :param updated_at_field: the record field with its last change, ISO-8601 or epoch (default ``updated_at``).
+    :param adopt_existing: map a new record to an unmapped TapTalent job with the same ``match_fields``
+        instead of creating one (protects against a lost state file).
+    :param match_fields: the fields that make two jobs the same job, for ``adopt_existing``.
+    :param taptalent_conn_id: the TapTalent connection (templated).
+    :return: ``{"created", "updated", "unchanged", "conflicts", "failed", "drifted"}`` counts; the ids of
+        conflicts, failures and drift are pushed to XCom as ``report``.
+    """
+
+    template_fields = ("jobs", "state_path", "taptalent_conn_id")
+
+    def __init__(
+        self,
+        *,
+        jobs: Any,
+        state_path: str,
+        mapping: Any = None,
+        external_id_field: str = "external_id",
+        updated_at_field: str = "updated_at",
+        adopt_existing: bool = True,
+        match_fields: Sequence[str] = DEFAULT_MATCH_FIELDS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if mapping is not None and not (callable(mapping) or isinstance(mapping, dict)):
+            raise ValueError(f"mapping must be a dict or a callable, not {type(mapping).__name__}")
+        self.jobs = jobs
+        self.state_path = state_path
+        self.mapping = mapping
+        self.external_id_field = external_id_field
+        self.updated_at_field = updated_at_field
+        self.adopt_existing = adopt_existing
+        self.match_fields = tuple(match_fields)
+
+    def execute(self, context: Context) -> dict[str, int]:
+        with fail_without_retry():
+            records = records_from(self.jobs, field="jobs")
+            state = SyncState.load(storage_path(self.state_path, field="state_path"))
+            sources, invalid = source_jobs(
+                records, mapping=self.mapping, id_field=self.external_id_field, updated_field=self.updated_at_field
+            )
+            sync = JobSync(self.hook, state, adopt_existing=self.adopt_existing, match_fields=self.match_fields)
+        report = sync.run(sources)
+        report.failed[:0] = invalid
+        for failure in report.failed[:20]:
+            self.log.warning("Not synced: %s: %s", failure["external_id"], failure["error"])
+        for conflict in report.conflicts[:20]:
+            self.log.warning(
+                "Conflict: %s changed in TapTalent (job %s, %s) after the source record (%s): not pushed",
+                conflict["external_id"],
+                conflict["job_id"],
+                conflict["taptalent_updated_at"],
+                conflict["source_updated_at"],
+            )
+        counts = report.counts()
+        self.log.info(
+            "Job sync: %d created, %d updated, %d unchanged, %d conflicts, %d failed, %d drifted (%d records)",
+            *counts.values(),
+            len(records),
+        )
+        context["ti"].xcom_push(key="report", value=report.details())
+        return counts

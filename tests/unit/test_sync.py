@@ -1,0 +1,267 @@
+"""TapTalentSyncJobsOperator against the sandbox: create, update, conflicts, drift, crashes, lost state."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from airflow_provider_taptalent._failures import TapTalentTaskFailed
+from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+from airflow_provider_taptalent.operators.taptalent import TapTalentSyncJobsOperator
+
+
+class Crash(BaseException):
+    """The process dies (a BaseException: nothing in the sync may swallow it)."""
+
+
+def record(n, **changes):
+    return {
+        "external_id": f"ATS-{n}",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "title": f"Engineer number {n}",
+        "city": "Berlin",
+        "state": "Berlin",
+        "country": "Germany",
+        **changes,
+    }
+
+
+def run(records, state_path, **kwargs):
+    pushed = {}
+    ti = SimpleNamespace(
+        dag_id="d", task_id="sync", run_id="r", map_index=-1, xcom_push=lambda key, value: pushed.update({key: value})
+    )
+    counts = TapTalentSyncJobsOperator(task_id="sync", jobs=records, state_path=str(state_path), **kwargs).execute(
+        {"ti": ti}
+    )
+    return counts, pushed.get("report")
+
+
+def remote_jobs(sandbox):
+    return sandbox.state()["companies"]["1"]["jobs"]
+
+
+def patch_in_taptalent(sandbox, job_id, **fields):
+    """A change made in TapTalent itself (the dashboard, another integration)."""
+    response = httpx.patch(
+        f"{sandbox.api_url}/jobs/{job_id}", json=fields, headers={"Authorization": f"Bearer {sandbox.api_key}"}
+    )
+    response.raise_for_status()
+
+
+@pytest.fixture
+def state(tmp_path):
+    return tmp_path / "state" / "taptalent-jobs.json"
+
+
+def test_first_run_creates_and_the_second_changes_nothing(sandbox_conn, sandbox, state):
+    records = [record(n) for n in range(5)]
+    counts, _ = run(records, state)
+    assert counts == {"created": 5, "updated": 0, "unchanged": 0, "conflicts": 0, "failed": 0, "drifted": 0}
+    requests_after_first = len(sandbox.requests())
+    counts, _ = run(records, state)
+    assert counts == {"created": 0, "updated": 0, "unchanged": 5, "conflicts": 0, "failed": 0, "drifted": 0}
+    assert len(remote_jobs(sandbox)) == 5
+    assert {r["method"] for r in sandbox.requests()[requests_after_first:]} == {"GET"}
+    saved = json.loads(state.read_text())
+    assert saved["version"] == 1
+    assert set(saved["jobs"]) == {f"ATS-{n}" for n in range(5)}
+    assert all(isinstance(e["job_id"], int) and e["content_hash"] for e in saved["jobs"].values())
+    assert not state.with_suffix(".json.tmp").exists()
+
+
+def test_changed_records_are_updated(sandbox_conn, sandbox, state):
+    run([record(1), record(2)], state)
+    time.sleep(1.01)  # TapTalent's job times have whole-second resolution
+    counts, _ = run([record(1, title="Staff Engineer", updated_at="2026-06-01T00:00:00Z"), record(2)], state)
+    assert (counts["updated"], counts["unchanged"]) == (1, 1)
+    assert sorted(j["title"] for j in remote_jobs(sandbox)) == ["Engineer number 2", "Staff Engineer"]
+
+
+def test_a_record_older_than_a_change_in_taptalent_is_a_conflict_and_not_pushed(sandbox_conn, sandbox, state):
+    run([record(1, updated_at="2026-01-01T00:00:00Z")], state)
+    job_id = json.loads(state.read_text())["jobs"]["ATS-1"]["job_id"]
+    time.sleep(1.01)
+    patch_in_taptalent(sandbox, job_id, title="Edited in TapTalent")
+    counts, report = run([record(1, title="Edited in the ATS", updated_at="2026-01-02T00:00:00Z")], state)
+    assert (counts["conflicts"], counts["drifted"], counts["updated"]) == (1, 1, 0)
+    assert report["conflicts"][0]["external_id"] == "ATS-1"
+    assert remote_jobs(sandbox)[0]["title"] == "Edited in TapTalent"
+
+
+def test_a_record_newer_than_the_change_in_taptalent_wins(sandbox_conn, sandbox, state):
+    run([record(1)], state)
+    job_id = json.loads(state.read_text())["jobs"]["ATS-1"]["job_id"]
+    time.sleep(1.01)
+    patch_in_taptalent(sandbox, job_id, title="Edited in TapTalent")
+    counts, _ = run([record(1, title="Edited later in the ATS", updated_at="2099-01-01T00:00:00Z")], state)
+    assert (counts["updated"], counts["drifted"], counts["conflicts"]) == (1, 1, 0)
+    assert remote_jobs(sandbox)[0]["title"] == "Edited later in the ATS"
+
+
+def test_drift_is_reported_when_only_taptalent_changed(sandbox_conn, sandbox, state):
+    run([record(1), record(2)], state)
+    job_id = json.loads(state.read_text())["jobs"]["ATS-2"]["job_id"]
+    time.sleep(1.01)
+    patch_in_taptalent(sandbox, job_id, status="ACTIVE")
+    counts, report = run([record(1), record(2)], state)
+    assert (counts["unchanged"], counts["drifted"]) == (2, 1)
+    assert report["drifted"] == ["ATS-2"]
+
+
+def test_invalid_records_are_reported_and_do_not_stop_the_others(sandbox_conn, sandbox, state):
+    records = [
+        record(1),
+        record(2, title="ab"),
+        {"title": "No id at all", "updated_at": "2026-01-01"},
+        record(3, updated_at=None),
+        record(4),
+    ]
+    counts, report = run(records, state)
+    assert (counts["created"], counts["failed"]) == (2, 3)
+    failed = {f["external_id"]: f["details"] for f in report["failed"]}
+    assert failed == {
+        "ATS-2": {"title": "String should have at least 3 characters"},
+        "(record 2)": {"external_id": "required"},
+        "ATS-3": {"updated_at": "required: the time the record last changed"},
+    }
+
+
+def test_duplicate_external_ids_keep_the_newest_record(sandbox_conn, sandbox, state):
+    records = [
+        record(1, title="Old title", updated_at="2026-01-01"),
+        record(1, title="New title", updated_at="2026-02-01"),
+    ]
+    counts, report = run(records, state)
+    assert (counts["created"], counts["failed"]) == (1, 1)
+    assert remote_jobs(sandbox)[0]["title"] == "New title"
+    assert "duplicate external id" in report["failed"][0]["error"]
+
+
+@pytest.mark.parametrize("crash_after_sending", [True, False])
+def test_a_crash_around_a_create_never_leads_to_a_duplicate(
+    sandbox_conn, sandbox, state, monkeypatch, crash_after_sending
+):
+    records = [record(n) for n in range(4)]
+    real_create = TapTalentHook.create_job
+    calls = []
+
+    def dying_create(self, job, *, idempotency_key=None):
+        calls.append(idempotency_key)
+        if len(calls) == 3:
+            if crash_after_sending:
+                real_create(self, job, idempotency_key=idempotency_key)
+            raise Crash
+        return real_create(self, job, idempotency_key=idempotency_key)
+
+    monkeypatch.setattr(TapTalentHook, "create_job", dying_create)
+    with pytest.raises(Crash):
+        run(records, state)
+    monkeypatch.setattr(TapTalentHook, "create_job", real_create)
+    counts, _ = run(records, state)
+    assert counts["created"] == 2  # the two the first run had not recorded
+    titles = [j["title"] for j in remote_jobs(sandbox)]
+    assert sorted(titles) == sorted(r["title"] for r in records)
+    assert len(json.loads(state.read_text())["jobs"]) == 4
+    counts, _ = run(records, state)
+    assert counts["unchanged"] == 4
+
+
+def test_a_lost_state_file_adopts_the_existing_jobs(sandbox_conn, sandbox, state):
+    records = [record(n) for n in range(3)]
+    run(records, state)
+    state.unlink()
+    counts, _ = run(records, state)
+    assert counts["created"] == 3  # adopted, reported as created in this state
+    assert len(remote_jobs(sandbox)) == 3
+    assert run(records, state)[0]["unchanged"] == 3
+
+
+def test_two_records_with_the_same_title_and_place_get_two_jobs(sandbox_conn, sandbox, state):
+    same = {"title": "Barista", "city": "Rome", "state": "Lazio", "country": "Italy"}
+    run([record(1, **same), record(2, **same)], state)
+    assert len(remote_jobs(sandbox)) == 2
+
+
+def test_exports_as_csv_and_wrapped_json_with_a_mapping(sandbox_conn, sandbox, tmp_path, state):
+    export = tmp_path / "jobs.csv"
+    with export.open("w", newline="") as handle:
+        writer = csv.DictWriter(
+            handle,
+            fieldnames=[
+                "req_id",
+                "modified",
+                "job_title",
+                "city",
+                "state",
+                "country",
+                "salaryRangeFrom",
+                "salaryRangeTo",
+                "salaryCurrency",
+            ],
+        )
+        writer.writeheader()
+        writer.writerow(
+            {
+                "req_id": "R1",
+                "modified": "2026-03-01T10:00:00Z",
+                "job_title": "Analyst",
+                "city": "Paris",
+                "state": "IDF",
+                "country": "France",
+                "salaryRangeFrom": "50000",
+                "salaryRangeTo": "60000",
+                "salaryCurrency": "EUR",
+            }
+        )
+        writer.writerow(
+            {
+                "req_id": "R2",
+                "modified": "1767225600",
+                "job_title": "Designer",
+                "city": "Lyon",
+                "state": "ARA",
+                "country": "France",
+                "salaryRangeFrom": "",
+                "salaryRangeTo": "",
+                "salaryCurrency": "",
+            }
+        )
+    mapping = {"job_title": "title"}
+    counts, _ = run(str(export), state, mapping=mapping, external_id_field="req_id", updated_at_field="modified")
+    assert counts["created"] == 2
+    analyst = next(j for j in remote_jobs(sandbox) if j["title"] == "Analyst")
+    assert (analyst["salaryRangeFrom"], analyst["salaryCurrency"]) == (50000, "EUR")
+    wrapped = tmp_path / "jobs.json"
+    wrapped.write_text(json.dumps({"jobs": [record(9)]}))
+    assert run(str(wrapped), tmp_path / "other-state.json")[0]["created"] == 1
+    as_callable = run(
+        [{"id": "X", "at": "2026-01-01", "name": "Recruiter role"}],
+        tmp_path / "third.json",
+        mapping=lambda r: {"title": r["name"], "city": "Oslo", "state": "Oslo", "country": "Norway"},
+        external_id_field="id",
+        updated_at_field="at",
+    )
+    assert as_callable[0]["created"] == 1
+
+
+@pytest.mark.parametrize(
+    ("jobs", "field"),
+    [("/no/such/export.json", "jobs"), (42, "jobs"), ([1, 2], "jobs[0]")],
+)
+def test_unreadable_sources_fail_the_task_without_retry(sandbox_conn, state, jobs, field):
+    with pytest.raises(TapTalentTaskFailed) as caught:
+        run(jobs, state)
+    assert field in caught.value.details
+
+
+def test_a_corrupt_state_file_is_refused(sandbox_conn, state):
+    state.parent.mkdir(parents=True)
+    state.write_text("{not json")
+    with pytest.raises(TapTalentTaskFailed, match="state_path"):
+        run([record(1)], state)
