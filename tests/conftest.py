@@ -16,8 +16,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-E2E_DAGS = REPO / "tests" / "e2e" / "dags"
 _HOME = Path(tempfile.mkdtemp(prefix="taptalent-airflow-home-"))
+# One DAG folder holds the test DAGs and the shipped examples (linked, not copied, with their data):
+# Airflow 3's dag.test() only runs DAGs it finds in the configured DAG folder.
+E2E_DAGS = _HOME / "dags"
+E2E_DAGS.mkdir()
+for _source in [*(REPO / "tests" / "e2e" / "dags").glob("*.py"), *(REPO / "example_dags").iterdir()]:
+    if _source.name != "__pycache__":
+        (E2E_DAGS / _source.name).symlink_to(_source)
 os.environ.update(
     {
         "AIRFLOW_HOME": str(_HOME),

@@ -16,7 +16,7 @@ def load_dag(dag_id: str) -> Any:
 
     bag = DagBag(dag_folder=str(E2E_DAGS))  # examples are off: AIRFLOW__CORE__LOAD_EXAMPLES=False
     assert not bag.import_errors, bag.import_errors
-    return bag.get_dag(dag_id)
+    return bag.dags[dag_id]
 
 
 def run_dag(dag_id: str, conf: dict[str, Any] | None = None) -> Any:
