@@ -1,0 +1,120 @@
+"""`make demo`: the sandbox, Airflow on SQLite, and both example DAGs, end to end.
+
+1. a throwaway AIRFLOW_HOME in .airflow-demo/ and a migrated SQLite database;
+2. the TapTalent sandbox in the background, and the taptalent_default connection pointing at it;
+3. `airflow connections test`, then the ATS job sync twice (the second run must change nothing);
+4. the resume pipeline: create a job, upload 300 resumes in 3 batches, wait deferred, fetch, report.
+The sandbox is stopped whatever happens. Outputs land in demo-output/.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _local import BIN, REPO, airflow_env, sandbox
+
+HOME = REPO / ".airflow-demo"
+OUTPUT = REPO / "demo-output"
+SYNC_LINE = re.compile(
+    r"Job sync: (?P<created>\d+) created, (?P<updated>\d+) updated, (?P<unchanged>\d+) unchanged, "
+    r"(?P<conflicts>\d+) conflicts, (?P<failed>\d+) failed, (?P<drifted>\d+) drifted"
+)
+REPORT_LINE = re.compile(r"TAPTALENT REPORT (\{.*\})")
+
+
+class DemoFailed(Exception):
+    pass
+
+
+def step(title: str) -> float:
+    print(f"\n== {title}", flush=True)
+    return time.monotonic()
+
+
+def airflow(env: dict[str, str], *args: str) -> str:
+    """Run an airflow command; on failure show the end of its output and stop the demo."""
+    result = subprocess.run([str(BIN / "airflow"), *args], env=env, capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    failed_run = "state=failed" in output or ("DagRun Finished" in output and "state=success" not in output)
+    if result.returncode != 0 or failed_run:
+        print("\n".join(output.splitlines()[-60:]))
+        raise DemoFailed(f"`airflow {' '.join(args[:3])}` failed (exit code {result.returncode})")
+    return output
+
+
+def sync_counts(output: str) -> dict[str, int]:
+    match = SYNC_LINE.search(output)
+    if not match:
+        raise DemoFailed("the sync did not report its counts")
+    return {name: int(value) for name, value in match.groupdict().items()}
+
+
+def main() -> int:
+    started = time.monotonic()
+    OUTPUT.mkdir(exist_ok=True)
+    state_path, candidates = OUTPUT / "ats-job-sync-state.json", OUTPUT / "candidates.jsonl"
+    for old in (state_path, candidates):
+        old.unlink(missing_ok=True)
+    env = airflow_env(HOME, fresh=True)
+
+    t = step("Airflow on SQLite in .airflow-demo/")
+    airflow(env, "db", "migrate")
+    print(f"   database migrated ({time.monotonic() - t:.0f} s)")
+
+    t = step("TapTalent sandbox")
+    with sandbox(batch_seconds=3) as box:
+        env["AIRFLOW_CONN_TAPTALENT_DEFAULT"] = box["connection"]
+        print(f"   {box['url']}/v1/partner, key {box['api_key'][:12]}..., batches take 3 s")
+        print("   " + airflow(env, "connections", "test", "taptalent_default").strip().splitlines()[-1])
+
+        conf = json.dumps({"state_path": str(state_path)})
+        t = step("taptalent_ats_job_sync, first run: the 12 jobs of example_dags/data/ats_jobs.json")
+        first = sync_counts(airflow(env, "dags", "test", "taptalent_ats_job_sync", "-c", conf))
+        print(f"   {first}  ({time.monotonic() - t:.0f} s)")
+        t = step("taptalent_ats_job_sync, second run: nothing changed in the ATS")
+        second = sync_counts(airflow(env, "dags", "test", "taptalent_ats_job_sync", "-c", conf))
+        print(f"   {second}  ({time.monotonic() - t:.0f} s)")
+        if first["created"] != 12 or second["created"] or second["updated"] or second["unchanged"] != 12:
+            raise DemoFailed(f"the second sync should change nothing: {second}")
+
+        t = step("taptalent_resume_pipeline: 300 resumes, 100 a batch, deferred wait, fetch")
+        output = airflow(
+            env, "dags", "test", "taptalent_resume_pipeline", "-c", json.dumps({"output_path": str(candidates)})
+        )
+        match = REPORT_LINE.search(output)
+        if not match:
+            raise DemoFailed("the pipeline did not print its report")
+        report: dict[str, Any] = ast.literal_eval(match.group(1))
+        print(f"   ({time.monotonic() - t:.0f} s)")
+
+    lines = sum(1 for _ in candidates.open()) if candidates.exists() else 0
+    if lines != report["succeeded"] or report["candidates_written"] != lines:
+        raise DemoFailed(f"{lines} candidates written, but {report['succeeded']} resumes parsed")
+    print("\n== Report")
+    print(f"   batches            {report['batches']}")
+    print(f"   files              {report['files']}")
+    print(f"   succeeded          {report['succeeded']}")
+    print(f"   failed             {report['failed']}  {report['failure_reasons']}")
+    print(f"   candidates written {report['candidates_written']}")
+    print(f"   output             {report['output_path']}")
+    print(f"   sync state         {state_path}")
+    print(f"   Airflow home       {HOME} (logs under logs/)")
+    print(f"\nDemo finished in {time.monotonic() - started:.0f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except DemoFailed as error:
+        print(f"\nDEMO FAILED: {error}", file=sys.stderr)
+        sys.exit(1)
