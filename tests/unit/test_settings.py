@@ -123,3 +123,27 @@ def test_hook_arguments_override_the_connection():
 def test_repr_hides_the_secrets():
     s = settings(webhook_key="super-secret-webhook")
     assert TEST_KEY not in repr(s) and "super-secret-webhook" not in repr(s)
+
+
+@pytest.mark.parametrize(
+    ("uri", "base_url", "environment"),
+    [
+        (
+            f"taptalent://:{TEST_KEY}@?environment=sandbox",
+            "https://sandbox.partner-api.taptalent.io/v1/partner",
+            "sandbox",
+        ),
+        (f"taptalent://http://:{TEST_KEY}@127.0.0.1:8080", "http://127.0.0.1:8080/v1/partner", "sandbox"),
+        (
+            f"taptalent://:{LIVE_KEY}@partner-api.taptalent.io?timeout=60",
+            "https://partner-api.taptalent.io/v1/partner",
+            "production",
+        ),
+    ],
+)
+def test_connections_given_as_uris_as_the_readme_shows(monkeypatch, uri, base_url, environment):
+    from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+
+    monkeypatch.setenv("AIRFLOW_CONN_FROM_URI", uri)
+    settings = TapTalentHook("from_uri").settings
+    assert (settings.base_url, settings.environment) == (base_url, environment)
