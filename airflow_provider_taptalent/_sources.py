@@ -90,7 +90,7 @@ def resume_urls_from(value: Any, *, field: str = "resume_urls") -> tuple[list[st
 
 
 def _lines_or_json(text: str, field: str) -> list[tuple[int, Any]]:
-    if text.lstrip().startswith("["):
+    if text.lstrip().startswith(("[", "{")):
         try:
             data = json.loads(text)
         except ValueError as error:

@@ -46,6 +46,11 @@ class _TapTalentOperator(BaseOperator):
     def hook(self) -> TapTalentHook:
         return TapTalentHook(self.taptalent_conn_id)
 
+    def _check_connection(self) -> None:
+        """Read the connection now, so that an unusable one fails the task without retries."""
+        with fail_without_retry():
+            self.hook.settings  # noqa: B018 (resolved and checked on first access)
+
 
 class TapTalentCreateJobOperator(_TapTalentOperator):
     """Creates a job in TapTalent, never twice, and returns its id.
@@ -265,6 +270,7 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
         self.max_concurrency = max_concurrency
 
     def execute(self, context: Context) -> Any:
+        self._check_connection()
         with fail_without_retry():
             batch_ids = _batches.batch_ids_from(self.batch_ids)
             path = storage_path(self.output_path, field="output_path") if self.output_path else None
@@ -388,6 +394,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         self.match_fields = tuple(match_fields)
 
     def execute(self, context: Context) -> dict[str, int]:
+        self._check_connection()
         with fail_without_retry():
             records = records_from(self.jobs, field="jobs")
             state = SyncState.load(storage_path(self.state_path, field="state_path"))

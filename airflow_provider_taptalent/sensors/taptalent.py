@@ -103,4 +103,5 @@ class TapTalentBatchSensor(BaseSensorOperator):
 
     def _batch_ids(self) -> list[int | str]:
         with fail_without_retry():
+            self.hook.settings  # noqa: B018 (an unusable connection fails without retries)
             return _batches.batch_ids_from(self.batch_ids)
