@@ -75,8 +75,9 @@ airflow: setup
 bench: setup
 	$(VENV)/bin/python benchmarks/run_all.py
 
+# The issue's sizes (300 source jobs, 20,000 resume URLs) and the report table; `make test` runs a CI size.
 reliability: setup
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/reliability -m reliability --report
+	TAPTALENT_RELIABILITY_SCALE=full $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/reliability -m reliability
 
 # Re-pin every Airflow version's environment (needs PyPI); constraints/pins/ adds per-version pins.
 lock: $(UV)

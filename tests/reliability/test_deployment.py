@@ -1,0 +1,205 @@
+"""The resume pipeline as users deploy it: separate scheduler, DAG processor, triggerer and API server.
+
+The run is triggered through Airflow's REST API; the sensor defers to a real triggerer, which resolves
+the connection and masks its secrets inside its own event loop (where other providers broke). The
+triggerer is killed while the sensor waits and started again: the run must still succeed, once. The
+API server also serves the webhook receiver plugin. Airflow 3 only (2.11 has another process model).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS
+from airflow_provider_taptalent.sandbox.cli import free_port
+from tests.conftest import REPO
+from tests.reliability.conftest import LEDGER
+
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.deployment,
+    pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="the separate-process deployment of Airflow 3"),
+]
+DAG_ID = "taptalent_e2e_resume_pipeline"
+WEBHOOK_KEY = "whk_deploy_secret_987"
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+
+
+class Deployment:
+    """Airflow components as separate processes on loopback, sharing one SQLite database."""
+
+    def __init__(self, home: Path, connection: dict) -> None:
+        self.home = home
+        self.port = free_port()
+        self.api = f"http://127.0.0.1:{self.port}"
+        dags = home / "dags"
+        dags.mkdir(parents=True)
+        (dags / f"{DAG_ID}.py").symlink_to(REPO / "tests" / "e2e" / "dags" / f"{DAG_ID}.py")
+        self.env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api}/execution/",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__API_AUTH__JWT_SECRET": "deployment-test-jwt-secret",
+            "AIRFLOW__API__PORT": str(self.port),
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "2",
+            "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
+            # a killed triggerer's triggers move to a live one once its heartbeat is this old
+            "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "5",
+            "AIRFLOW_CONN_TAPTALENT_DEFAULT": json.dumps(connection),
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def run(self, *args: str) -> None:
+        subprocess.run([AIRFLOW, *args], env=self.env, check=True, capture_output=True)
+
+    def start(self, name: str, *args: str) -> None:
+        log = (self.home / f"{name}.out").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def kill(self, name: str) -> None:
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)  # the triggerer and its runner subprocess: no clean shutdown
+        process.wait(10)
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            process = self.processes.pop(name)
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def call(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        return httpx.request(method, f"{self.api}{path}", timeout=15, **kwargs)
+
+    def wait_for(self, what: str, check, timeout: float = 90):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                value = check()
+                if value:
+                    return value
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                tails = {
+                    n: (self.home / f"{n}.out").read_text()[-1500:] for n in ("api-server", "scheduler", "triggerer")
+                }
+                raise AssertionError(f"timed out waiting for {what}: {json.dumps(tails, indent=1)}")
+            time.sleep(0.5)
+
+    def task_state(self, run_id: str, task_id: str) -> dict:
+        return self.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}").json()
+
+
+@pytest.fixture
+def deployment(tmp_path, sandbox):
+    connection = {
+        "conn_type": "taptalent",
+        "password": sandbox.api_key,
+        "host": sandbox.url,
+        "extra": {"webhook_key": WEBHOOK_KEY},
+    }
+    airflow = Deployment(tmp_path / "airflow", connection)
+    airflow.run("db", "migrate")
+    try:
+        for name, args in {
+            "api-server": ("api-server", "--port", str(airflow.port)),
+            "scheduler": ("scheduler",),
+            "dag-processor": ("dag-processor",),
+            "triggerer": ("triggerer",),
+        }.items():
+            airflow.start(name, *args)
+        airflow.wait_for("the API server", lambda: airflow.call("GET", "/api/v2/monitor/health").status_code == 200)
+        yield airflow
+    finally:
+        airflow.stop()
+
+
+def test_the_pipeline_survives_a_triggerer_restart_under_real_processes(deployment, sandbox, tmp_path):
+    sandbox.control.patch("/config", json={"batchSeconds": 12})
+    urls = [f"https://files.example/d/{n}.pdf" for n in range(600)] + ["https://files.example/d/corrupt.pdf"]
+    resume_file, output = tmp_path / "resumes.txt", tmp_path / "out" / "candidates.jsonl"
+    resume_file.write_text("\n".join(urls))
+
+    deployment.wait_for(
+        "the DAG to be parsed", lambda: deployment.call("GET", f"/api/v2/dags/{DAG_ID}").status_code == 200
+    )
+    assert deployment.call("PATCH", f"/api/v2/dags/{DAG_ID}", json={"is_paused": False}).status_code == 200
+    created = deployment.call(
+        "POST", f"/api/v2/dags/{DAG_ID}/dagRuns",
+        json={"logical_date": None, "conf": {"resume_file": str(resume_file), "output_path": str(output)}},
+    )  # fmt: skip
+    assert created.status_code == 200, created.text
+    run_id = created.json()["dag_run_id"]
+
+    deployment.wait_for(
+        "the sensor to defer", lambda: deployment.task_state(run_id, "wait_for_parsing").get("state") == "deferred"
+    )
+
+    def batch_polls() -> int:
+        return sum(1 for r in sandbox.requests() if r["path"].startswith("/v1/partner/candidates/batch/"))
+
+    polled_before = batch_polls()  # the sensor's own check, before it deferred
+    deployment.wait_for("the triggerer to poll", lambda: batch_polls() > polled_before)
+    deployment.kill("triggerer")  # mid-wait, with the trigger running in it
+    time.sleep(3)
+    deployment.start("triggerer", "triggerer")
+    final = deployment.wait_for(
+        "the run to finish",
+        lambda: (
+            (state := deployment.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}").json()["state"])
+            in ("success", "failed")
+            and state
+        ),
+        timeout=120,
+    )
+    assert final == "success"
+    runs = deployment.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns").json()
+    assert runs["total_entries"] == 1
+    sensor = deployment.task_state(run_id, "wait_for_parsing")
+    assert (sensor["state"], sensor["try_number"]) == ("success", 1)  # resumed, not retried
+    # Each triggerer writes its own trigger log: the wait was started by the first one, again by the second.
+    trigger_logs = list(deployment.home.rglob("task_id=wait_for_parsing/*.trigger.*.log"))
+    assert len(trigger_logs) == 2
+    assert all("starting" in log.read_text() for log in trigger_logs)
+
+    state = sandbox.state()["companies"]["1"]
+    assert len(state["jobs"]) == 1
+    assert sorted(b["fileCount"] for b in state["batches"]) == [101, 500]
+    assert len(output.read_text().splitlines()) == sum(b["successCount"] for b in state["batches"]) == 600
+
+    hook = "/taptalent/webhooks/taptalent_default"
+    body = json.dumps(
+        {"event": "resume.bulk_upload_parse.completed", "timestamp": "2026-01-01T00:00:00Z", "data": {"batchId": 1}}
+    )
+    assert deployment.call("POST", hook, content=body, headers={"X-Webhook-Key": "wrong"}).status_code == 401
+    accepted = deployment.call("POST", hook, content=body, headers={"X-Webhook-Key": WEBHOOK_KEY})
+    assert accepted.status_code == 202  # verified; no DAG in this deployment is scheduled on the asset
+    assert "no DAG is scheduled" in accepted.json()["ignored"]
+
+    secrets = (sandbox.api_key, sandbox.api_key[8:], WEBHOOK_KEY)
+    written = [p for p in deployment.home.rglob("*") if p.is_file() and p.suffix in (".log", ".out")]
+    assert any(p.suffix == ".log" for p in written), "task logs were written"
+    leaks = [(p.name, s[:12]) for p in written for s in secrets if s in p.read_text(errors="replace")]
+    LEDGER["leaks"] += len(leaks)
+    LEDGER["runs"] += 1
+    assert leaks == []
