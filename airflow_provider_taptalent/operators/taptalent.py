@@ -274,20 +274,22 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
         with fail_without_retry():
             batch_ids = _batches.batch_ids_from(self.batch_ids)
             path = storage_path(self.output_path, field="output_path") if self.output_path else None
-        pages, total = self._plan(batch_ids)
-        if path is None and total > MAX_CANDIDATES_IN_XCOM:
-            with fail_without_retry():
-                raise TapTalentInputError(
-                    f"{total:,} candidates are too many to return through XCom",
-                    details={"output_path": f"set it: at most {MAX_CANDIDATES_IN_XCOM:,} go without a file"},
-                )
-        self.log.info("Fetching %s candidates of %d batch(es) in %d pages", f"{total:,}", len(batch_ids), len(pages))
-        if path is None:
-            rows = [row for page in self._pages(pages, total) for row in page]
-            return rows
-        with jsonl_writer(path) as writer:
-            for page in self._pages(pages, total):
-                writer.write(page)
+        with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="taptalent") as pool:
+            pages, total = self._plan(pool, batch_ids)
+            if path is None and total > MAX_CANDIDATES_IN_XCOM:
+                with fail_without_retry():
+                    raise TapTalentInputError(
+                        f"{total:,} candidates are too many to return through XCom",
+                        details={"output_path": f"set it: at most {MAX_CANDIDATES_IN_XCOM:,} go without a file"},
+                    )
+            self.log.info(
+                "Fetching %s candidates of %d batch(es) in %d pages", f"{total:,}", len(batch_ids), len(pages)
+            )
+            if path is None:
+                return [row for page in self._in_order(pool, pages, total) for row in page]
+            with jsonl_writer(path) as writer:
+                for page in self._in_order(pool, pages, total):
+                    writer.write(page)
         if writer.count != total:
             raise TapTalentError(
                 f"Expected {total:,} candidates but read {writer.count:,}: the batches changed meanwhile"
@@ -295,41 +297,53 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
         self.log.info("Wrote %s candidates to %s", f"{writer.count:,}", path)
         return {"path": str(self.output_path), "count": writer.count}
 
-    def _plan(self, batch_ids: list[int | str]) -> tuple[list[tuple[int | str, int]], int]:
-        """Every (batch, page number) to read, from each batch's first page; refuses unfinished batches."""
-        pages: list[tuple[int | str, int]] = []
+    def _plan(
+        self, pool: ThreadPoolExecutor, batch_ids: list[int | str]
+    ) -> tuple[list[Future[list[Candidate]] | tuple[int | str, int]], int]:
+        """Every page to read, from each batch's first page (read concurrently, and kept: it is page 1).
+
+        Refuses a batch that has not finished: its candidates are not all there yet.
+        """
+        firsts = list(pool.map(lambda batch_id: self.hook.get_batch(batch_id, per_page=self.per_page), batch_ids))
+        pages: list[Future[list[Candidate]] | tuple[int | str, int]] = []
         total = 0
-        for batch_id in batch_ids:
-            first = self.hook.get_batch(batch_id, per_page=self.per_page)
+        for batch_id, first in zip(batch_ids, firsts, strict=True):
             if first.status not in _api.BATCH_TERMINAL_STATUSES:
                 raise TapTalentError(
                     f"Batch {batch_id} is still {first.status}: wait for it (TapTalentBatchSensor) before fetching"
                 )
             count = first.pagination.total_candidates
             total += count
-            pages += [(batch_id, n) for n in range(1, -(-count // self.per_page) + 1)]
+            if count:
+                done: Future[list[Candidate]] = Future()
+                done.set_result(first.candidates)
+                pages.append(done)
+            pages += [(batch_id, n) for n in range(2, -(-count // self.per_page) + 1)]
         return pages, total
 
-    def _pages(self, pages: list[tuple[int | str, int]], total: int) -> Iterator[list[dict[str, Any]]]:
+    def _in_order(
+        self, pool: ThreadPoolExecutor, pages: list[Future[list[Candidate]] | tuple[int | str, int]], total: int
+    ) -> Iterator[list[dict[str, Any]]]:
         """Pages in order, ``max_concurrency`` requests in flight, at most twice that many pages held."""
+        queue = iter(pages)
+
+        def submit() -> Future[list[Candidate]] | None:
+            page = next(queue, None)
+            if page is None or isinstance(page, Future):
+                return page
+            return pool.submit(self._page, *page)
+
+        window = [f for f in (submit() for _ in range(2 * self.max_concurrency)) if f is not None]
         done, reported = 0, 0
-        with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="taptalent") as pool:
-            window: list[Future[list[Candidate]]] = []
-            queue = iter(pages)
-            for batch_id, number in queue:
-                window.append(pool.submit(self._page, batch_id, number))
-                if len(window) >= 2 * self.max_concurrency:
-                    break
-            while window:
-                candidates = window.pop(0).result()
-                for batch_id, number in queue:
-                    window.append(pool.submit(self._page, batch_id, number))
-                    break
-                done += len(candidates)
-                if done - reported >= max(total // 10, 1) or done == total:
-                    self.log.info("Fetched %s / %s candidates", f"{done:,}", f"{total:,}")
-                    reported = done
-                yield [c.model_dump(mode="json", by_alias=True) for c in candidates]
+        while window:
+            candidates = window.pop(0).result()
+            if (following := submit()) is not None:
+                window.append(following)
+            done += len(candidates)
+            if done - reported >= max(total // 10, 1) or done == total:
+                self.log.info("Fetched %s / %s candidates", f"{done:,}", f"{total:,}")
+                reported = done
+            yield [c.model_dump(mode="json", by_alias=True) for c in candidates]
 
     def _page(self, batch_id: int | str, page_number: int) -> list[Candidate]:
         return self.hook.get_batch(batch_id, page_number=page_number, per_page=self.per_page).candidates

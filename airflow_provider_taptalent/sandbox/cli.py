@@ -10,6 +10,10 @@ from collections.abc import Sequence
 
 from airflow_provider_taptalent.sandbox.config import Faults, SandboxConfig, WebhookSettings
 
+#: idle keep-alive connections are kept this long, as HTTP APIs behind common load balancers do (60 s+);
+#: uvicorn's own default (5 s) would close a polling client's connection before each poll
+KEEP_ALIVE_SECONDS = 65
+
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -103,5 +107,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     port = args.port or free_port(args.host)
     app = create_app(config_from(args))
     print(banner(args.host, port, app.sandbox.primary_key), flush=True)
-    uvicorn.run(app, host=args.host, port=port, log_level=args.log_level, access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=port,
+        log_level=args.log_level,
+        access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
     sys.exit(0)

@@ -58,6 +58,7 @@ class TapTalentBatchTrigger(BaseTrigger):
     async def _wait(self) -> dict[str, Any]:
         finished: dict[str, dict[str, Any]] = {}
         pending = list(self.batch_ids)
+        reported = -1
         try:
             # One hook, so one async client and one connection look-up, for the whole wait.
             async with TapTalentHook(self.taptalent_conn_id) as hook:
@@ -68,9 +69,11 @@ class TapTalentBatchTrigger(BaseTrigger):
                     pending = [b for b in pending if str(b) not in finished]
                     if not pending:
                         return {"status": "success", "batches": self._in_order(finished)}
-                    self.log.info(
-                        "Waiting for TapTalent batches: %d of %d still running", len(pending), len(self.batch_ids)
-                    )
+                    if len(pending) != reported:  # a line when something changed, not on every poll
+                        self.log.info(
+                            "Waiting for TapTalent batches: %d of %d still running", len(pending), len(self.batch_ids)
+                        )
+                        reported = len(pending)
                     remaining = self.end_time - time.time()
                     if remaining <= 0:
                         return {

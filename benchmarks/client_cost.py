@@ -1,0 +1,105 @@
+"""Client cost per request: 2,000 `GET /jobs/{id}` through TapTalentHook, bare httpx.Client and HttpHook.run.
+
+All three run in this process, one after the other, against one sandbox in its own process. Reported: this
+process's CPU per request (getrusage) and wall time per request, and the ratios. Log lines are switched
+off for all three (Airflow's console renderer would dominate); what the hook's one log line per request
+costs is measured on its own. Targets (issue 8): at most 1.3x bare httpx, at most 0.5x HttpHook.
+Run: ``python -m benchmarks.client_cost [--requests 2000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import resource
+import time
+from collections.abc import Callable
+
+import httpx
+
+from benchmarks._common import connection_env, sandbox_process, table
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(call: Callable[[], object], requests: int) -> tuple[float, float]:
+    """(CPU microseconds, wall microseconds) per call, after a warm-up call."""
+    call()
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    for _ in range(requests):
+        call()
+    return (cpu_seconds() - cpu) / requests * 1e6, (time.perf_counter() - wall) / requests * 1e6
+
+
+def log_line_cost(samples: int = 5000) -> float:
+    logger = logging.getLogger("benchmark.line")
+    logger.handlers[:] = [logging.FileHandler(os.devnull)]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    started = time.perf_counter()
+    for _ in range(samples):
+        logger.info("TapTalent %s %s -> %s in %.0f ms (attempt %d)", "GET", "/jobs/10001", "200", 3.0, 1)
+    return (time.perf_counter() - started) / samples * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+    line_cost = log_line_cost()
+    logging.disable(logging.INFO)
+    with sandbox_process() as (root, key):
+        connection_env(root, key)
+        os.environ["AIRFLOW_CONN_HTTP_BENCH"] = json.dumps({"conn_type": "http", "host": root})
+        api = f"{root}/v1/partner"
+        headers = {"Authorization": f"Bearer {key}"}
+        job_id = httpx.post(
+            f"{api}/jobs",
+            json={"title": "Benchmark", "city": "Oslo", "state": "Oslo", "country": "Norway"},
+            headers=headers,
+        ).json()["id"]
+
+        from airflow.providers.http.hooks.http import HttpHook
+
+        from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+
+        hook = TapTalentHook()
+        raw = httpx.Client(base_url=api, headers=headers)
+        http_hook = HttpHook(method="GET", http_conn_id="http_bench")
+        results = {
+            "TapTalentHook.get_job": measure(lambda: hook.get_job(job_id), args.requests),
+            "bare httpx.Client": measure(lambda: raw.get(f"/jobs/{job_id}").json(), args.requests),
+            "HttpHook.run": measure(
+                lambda: http_hook.run(endpoint=f"/v1/partner/jobs/{job_id}", headers=headers).json(), args.requests
+            ),
+        }
+    ours, bare, http = (results[name][0] for name in results)
+    rows = [(name, cpu, wall) for name, (cpu, wall) in results.items()]
+    print(
+        table(
+            f"Client cost per request ({args.requests:,} GET /jobs/{{id}}, sequential)",
+            ("client", "CPU us", "wall us"),
+            rows,
+        )
+    )
+    print()
+    print(
+        table(
+            "Ratios of CPU per request",
+            ("comparison", "ratio", "target"),
+            [
+                ("TapTalentHook / bare httpx", f"{ours / bare:.2f}x", "<= 1.3x"),
+                ("TapTalentHook / HttpHook", f"{ours / http:.2f}x", "<= 0.5x"),
+                ("the hook's log line (not in the above)", f"{line_cost:.0f} us", ""),
+            ],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
