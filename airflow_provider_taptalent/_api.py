@@ -115,9 +115,14 @@ def _segment(value: int | str) -> str:
     return quote(str(value), safe="")
 
 
-def _page_params(page_number: int, per_page: int) -> dict[str, int]:
+def check_per_page(per_page: int) -> None:
+    """Page sizes are one of SPEC §3.1's five; anything else is refused before it is sent."""
     if per_page not in PER_PAGE_CHOICES:
         raise ValueError(f"per_page must be one of {', '.join(map(str, PER_PAGE_CHOICES))}, not {per_page!r}")
+
+
+def _page_params(page_number: int, per_page: int) -> dict[str, int]:
+    check_per_page(per_page)
     if page_number < 1:
         raise ValueError(f"page_number must be 1 or more, not {page_number!r}")
     return {"pageNumber": page_number, "perPage": per_page}

@@ -46,6 +46,12 @@ class _TapTalentOperator(BaseOperator):
     def hook(self) -> TapTalentHook:
         return TapTalentHook(self.taptalent_conn_id)
 
+    @staticmethod
+    def _check_concurrency(max_concurrency: int) -> int:
+        if isinstance(max_concurrency, bool) or max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be 1 or more, not {max_concurrency!r}")
+        return max_concurrency
+
     def _check_connection(self) -> None:
         """Read the connection now, so that an unusable one fails the task without retries."""
         with fail_without_retry():
@@ -161,11 +167,9 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
         _batches.check_ratio(max_failed_ratio)
         if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive number of URLs, not {batch_size!r}")
-        if max_concurrency < 1:
-            raise ValueError(f"max_concurrency must be 1 or more, not {max_concurrency!r}")
         self.resume_urls = resume_urls
         self.batch_size = batch_size
-        self.max_concurrency = max_concurrency
+        self.max_concurrency = self._check_concurrency(max_concurrency)
         self.wait_for_completion = wait_for_completion
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.poll_interval = poll_interval
@@ -260,14 +264,11 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if per_page not in _api.PER_PAGE_CHOICES:
-            raise ValueError(f"per_page must be one of {', '.join(map(str, _api.PER_PAGE_CHOICES))}, not {per_page!r}")
-        if max_concurrency < 1:
-            raise ValueError(f"max_concurrency must be 1 or more, not {max_concurrency!r}")
+        _api.check_per_page(per_page)
         self.batch_ids = batch_ids
         self.output_path = output_path
         self.per_page = per_page
-        self.max_concurrency = max_concurrency
+        self.max_concurrency = self._check_concurrency(max_concurrency)
 
     def execute(self, context: Context) -> Any:
         self._check_connection()
