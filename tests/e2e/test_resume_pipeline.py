@@ -35,3 +35,21 @@ def test_upload_1200_resumes_wait_deferred_and_fetch_every_candidate(airflow_db,
     lines = output.read_text().splitlines()
     assert len(lines) == success
     assert {json.loads(line)["resume"] for line in lines} == set(urls[:1180])
+
+
+def test_the_airflow_cli_sees_the_provider_and_tests_the_connection(airflow_db, sandbox_conn):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    env = os.environ.copy()
+    providers = subprocess.run([airflow, "providers", "list"], env=env, capture_output=True, text=True, check=True)
+    assert "airflow-provider-taptalent" in providers.stdout
+    hooks = subprocess.run([airflow, "providers", "hooks"], env=env, capture_output=True, text=True, check=True)
+    assert "taptalent" in hooks.stdout and "TapTalentHook" in hooks.stdout
+    tested = subprocess.run(
+        [airflow, "connections", "test", "taptalent_default"], env=env, capture_output=True, text=True
+    )
+    assert "Connection success!" in tested.stdout, tested.stdout + tested.stderr

@@ -583,3 +583,39 @@ def test_the_sandbox_imports_nothing_from_the_client_side():
                 assert not any(n.startswith("airflow.") or n == "airflow" for n in names), (
                     f"{path.name} imports Airflow"
                 )
+
+
+def test_the_command_line_prints_what_to_paste_and_serves(tmp_path):
+    import subprocess
+    import sys
+
+    from airflow_provider_taptalent.sandbox.cli import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_taptalent.sandbox", "--port", str(port), "--seed", "7"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        banner = [process.stdout.readline() for _ in range(7)]
+        text = "".join(banner)
+        assert f"TapTalent sandbox on http://127.0.0.1:{port}" in text
+        key = next(line.split()[-1] for line in banner if "API key" in line)
+        assert key.startswith("sk_test_") and len(key) == 30
+        assert "export AIRFLOW_CONN_TAPTALENT_DEFAULT='" in text and key in text
+        wait_until(lambda: _responds(f"http://127.0.0.1:{port}/__sandbox/health"))
+        assert httpx.get(
+            f"http://127.0.0.1:{port}/v1/partner/jobs", headers={"Authorization": f"Bearer {key}"}
+        ).json() == {"jobs": [], "totalJobs": 0}
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _responds(url: str) -> bool:
+    try:
+        return httpx.get(url).status_code == 200
+    except httpx.TransportError:
+        return False

@@ -7,7 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from airflow_provider_taptalent._compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
+from airflow_provider_taptalent._compat import (
+    AIRFLOW_V_3_0_PLUS,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+)
 from airflow_provider_taptalent._failures import TapTalentTaskFailed
 from airflow_provider_taptalent.exceptions import TapTalentError
 from airflow_provider_taptalent.sensors.taptalent import TapTalentBatchSensor
@@ -167,3 +172,21 @@ def test_an_api_error_fails_in_both_modes_even_under_soft_fail(monkeypatch, sand
         poke_mode(1, soft_fail=True).execute(CONTEXT)
     with pytest.raises(TapTalentError, match="401"):
         deferrable_resume({"status": "error", "message": "401 UNAUTHORIZED: Invalid API key."}, soft_fail=True)
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="Airflow 2's reschedule mode reads the metadata DB itself")
+def test_reschedule_mode_frees_the_slot_between_checks(sandbox_conn, sandbox):
+    try:
+        from airflow.sdk.exceptions import AirflowRescheduleException
+    except ImportError:  # Airflow 2
+        from airflow.exceptions import AirflowRescheduleException
+
+    sandbox.control.patch("/config", json={"batchSeconds": 60})
+    batch = upload(sandbox, 1)
+    task = sensor(batch_ids=[batch], deferrable=False, mode="reschedule", poke_interval=30)
+    ti = SimpleNamespace(
+        dag_id="d", task_id="wait", run_id="r", map_index=-1, try_number=1, max_tries=0,
+        get_first_reschedule_date=lambda context: None,
+    )  # fmt: skip
+    with pytest.raises(AirflowRescheduleException):
+        task.execute({"ti": ti})
