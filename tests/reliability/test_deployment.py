@@ -30,6 +30,7 @@ pytestmark = [
     pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="the separate-process deployment of Airflow 3"),
 ]
 DAG_ID = "taptalent_e2e_resume_pipeline"
+CONSUMER = "taptalent_on_batch_completed"  # the README's event-driven example, scheduled on the asset
 WEBHOOK_KEY = "whk_deploy_secret_987"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
@@ -44,6 +45,7 @@ class Deployment:
         dags = home / "dags"
         dags.mkdir(parents=True)
         (dags / f"{DAG_ID}.py").symlink_to(REPO / "tests" / "e2e" / "dags" / f"{DAG_ID}.py")
+        (dags / f"{CONSUMER}.py").symlink_to(REPO / "example_dags" / f"{CONSUMER}.py")
         self.env = {
             **os.environ,
             "AIRFLOW_HOME": str(home),
@@ -140,10 +142,13 @@ def test_the_pipeline_survives_a_triggerer_restart_under_real_processes(deployme
     resume_file, output = tmp_path / "resumes.txt", tmp_path / "out" / "candidates.jsonl"
     resume_file.write_text("\n".join(urls))
 
-    deployment.wait_for(
-        "the DAG to be parsed", lambda: deployment.call("GET", f"/api/v2/dags/{DAG_ID}").status_code == 200
-    )
-    assert deployment.call("PATCH", f"/api/v2/dags/{DAG_ID}", json={"is_paused": False}).status_code == 200
+    for dag_id in (DAG_ID, CONSUMER):
+        deployment.wait_for(
+            f"{dag_id} to be parsed", lambda d=dag_id: deployment.call("GET", f"/api/v2/dags/{d}").status_code == 200
+        )
+        assert deployment.call("PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": False}).status_code == 200
+    # As the README says: TapTalent's webhook URL points at the API server's receiver, with the key.
+    sandbox.set_webhooks(url=f"{deployment.api}/taptalent/webhooks/taptalent_default", key=WEBHOOK_KEY, retry_base=0.5)
     created = deployment.call(
         "POST", f"/api/v2/dags/{DAG_ID}/dagRuns",
         json={"logical_date": None, "conf": {"resume_file": str(resume_file), "output_path": str(output)}},
@@ -187,14 +192,33 @@ def test_the_pipeline_survives_a_triggerer_restart_under_real_processes(deployme
     assert sorted(b["fileCount"] for b in state["batches"]) == [101, 500]
     assert len(output.read_text().splitlines()) == sum(b["successCount"] for b in state["batches"]) == 600
 
+    # The batches' webhooks went through the API server's receiver: one Asset event each, and runs of the
+    # event-driven example DAG, which fetched the candidates of the completed batches it was given.
+    # (Airflow gives a run the events queued when it is created; one landing while that happens waits for
+    # the next run, so the test does not insist that both completed batches were fetched already.)
+    deliveries = sandbox.deliveries()
+    assert [d["statusCode"] for d in deliveries] == [200] * 4  # started and completed, for each of two batches
+    asset = deployment.call("GET", "/api/v2/assets", params={"uri_pattern": "taptalent://"}).json()["assets"][0]
+    events = deployment.call("GET", "/api/v2/assets/events", params={"asset_id": asset["id"]}).json()["asset_events"]
+    recorded = sorted((e["extra"]["event"].rsplit(".", 1)[1], e["extra"]["data"]["batchId"]) for e in events)
+    assert recorded == sorted((kind, b["batchId"]) for b in state["batches"] for kind in ("started", "completed"))
+
+    def consumer_output() -> int:
+        return sum(len(f.read_text().splitlines()) for f in (deployment.home / "taptalent").glob("batch-*.jsonl"))
+
+    success = {b["batchId"]: b["successCount"] for b in state["batches"]}
+    deployment.wait_for("the webhook-driven DAG to fetch candidates", consumer_output, timeout=60)
+    assert consumer_output() in {*success.values(), sum(success.values())}
     hook = "/taptalent/webhooks/taptalent_default"
-    body = json.dumps(
-        {"event": "resume.bulk_upload_parse.completed", "timestamp": "2026-01-01T00:00:00Z", "data": {"batchId": 1}}
+    again = json.dumps(
+        {
+            "event": "resume.bulk_upload_parse.completed",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "data": {"batchId": state["batches"][0]["batchId"]},
+        }
     )
-    assert deployment.call("POST", hook, content=body, headers={"X-Webhook-Key": "wrong"}).status_code == 401
-    accepted = deployment.call("POST", hook, content=body, headers={"X-Webhook-Key": WEBHOOK_KEY})
-    assert accepted.status_code == 202  # verified; no DAG in this deployment is scheduled on the asset
-    assert "no DAG is scheduled" in accepted.json()["ignored"]
+    assert deployment.call("POST", hook, content=again, headers={"X-Webhook-Key": "wrong"}).status_code == 401
+    assert deployment.call("POST", hook, content=again, headers={"X-Webhook-Key": WEBHOOK_KEY}).json()["duplicate"]
 
     secrets = (sandbox.api_key, sandbox.api_key[8:], WEBHOOK_KEY)
     written = [p for p in deployment.home.rglob("*") if p.is_file() and p.suffix in (".log", ".out")]
