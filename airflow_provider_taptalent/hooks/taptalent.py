@@ -35,6 +35,8 @@ from airflow_provider_taptalent.models import (
 _RECOVERY_CLOCK_SKEW = 300.0
 # Jobs list newest first (A9): a job created moments ago is on the first pages, if anywhere.
 _RECOVERY_MAX_PAGES = 5
+# Seconds a connection test may take, retry included.
+_TEST_CONNECTION_BUDGET = 20.0
 
 
 class TapTalentHook(BaseHook):
@@ -158,14 +160,20 @@ class TapTalentHook(BaseHook):
     # -- connection test --------------------------------------------------------------------------------
 
     def test_connection(self) -> tuple[bool, str]:
-        """Check the key with a cheap authenticated read (one page of jobs). Never raises."""
+        """Check the key with a cheap authenticated read (one page of jobs). Never raises.
+
+        It retries once at most: someone is waiting for the answer in the UI or the CLI.
+        """
+        transport = None
         try:
-            page = self.list_jobs(per_page=_api.PER_PAGE_CHOICES[0])
             settings = self.settings
+            transport = Transport(settings, RetryPolicy(max_retries=1, max_total=_TEST_CONNECTION_BUDGET))
+            page = transport.send(_api.list_jobs(1, _api.PER_PAGE_CHOICES[0]))
         except Exception as error:  # a connection test reports every failure instead of raising
             return False, f"{type(error).__name__}: {error}"
         finally:
-            self.close()
+            if transport is not None:
+                transport.close()
         return True, (
             f"Connected to the TapTalent {settings.environment} API at {settings.base_url}: "
             f"{page.total_jobs} job(s) visible to this key."

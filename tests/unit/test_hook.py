@@ -381,3 +381,10 @@ async def test_async_pagination(api):
     )
     async with TapTalentHook() as hook:
         assert [job.id async for job in hook.aiter_jobs()] == list(range(120))
+
+
+def test_test_connection_retries_at_most_once(api, waits):
+    route = api.get("/jobs").mock(return_value=error(503, "INTERNAL_ERROR"))
+    ok, message = TapTalentHook().test_connection()
+    assert not ok and "503" in message
+    assert route.call_count == 2
