@@ -13,7 +13,6 @@ from airflow.providers.common.compat.connection import get_async_connection, get
 from airflow.providers.common.compat.sdk import (
     AirflowFailException,
     AirflowSensorTimeout,
-    AirflowSkipException,
     BaseHook,
     BaseOperator,
     BaseSensorOperator,
@@ -36,7 +35,6 @@ __all__ = [
     "AIRFLOW_V_3_0_PLUS",
     "AirflowFailException",
     "AirflowSensorTimeout",
-    "AirflowSkipException",
     "BaseHook",
     "BaseOperator",
     "BaseSensorOperator",

@@ -62,7 +62,7 @@ class _JobFields(RequestModel):
     def _fields_that_go_together(self) -> _JobFields:
         given = [name for name in SALARY_FIELDS if getattr(self, name) is not None]
         if given and len(given) < len(SALARY_FIELDS):
-            missing = next(_wire(name) for name in SALARY_FIELDS if name not in given)
+            missing = next(wire_name(name) for name in SALARY_FIELDS if name not in given)
             raise FieldRuleError(missing, "salaryRangeFrom, salaryRangeTo and salaryCurrency go together")
         low, high = self.salary_range_from, self.salary_range_to
         if low is not None and high is not None and low > high:
@@ -70,10 +70,6 @@ class _JobFields(RequestModel):
         if self.potential_amount is not None and self.potential_amount_currency is None:
             raise FieldRuleError("potentialAmountCurrency", "is required when potentialAmount is given")
         return self
-
-
-def _wire(name: str) -> str:
-    return str(_JobFields.model_fields[name].alias)
 
 
 class JobCreate(_JobFields):

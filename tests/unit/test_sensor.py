@@ -6,13 +6,9 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from airflow.providers.common.compat.sdk import AirflowSkipException
 
-from airflow_provider_taptalent._compat import (
-    AIRFLOW_V_3_0_PLUS,
-    AirflowFailException,
-    AirflowSensorTimeout,
-    AirflowSkipException,
-)
+from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS, AirflowFailException, AirflowSensorTimeout
 from airflow_provider_taptalent._failures import TapTalentTaskFailed
 from airflow_provider_taptalent.exceptions import TapTalentError
 from airflow_provider_taptalent.sensors.taptalent import TapTalentBatchSensor
