@@ -74,7 +74,8 @@ def create_app(*, recorder: EventRecorder | None = None, key_lookup: KeyLookup |
         outcome: str = "refused"
         status = 500
         body: dict[str, Any] = {"error": "internal error"}
-        event_name, batch_id = request.headers.get(_api.WEBHOOK_EVENT_HEADER, "-"), None
+        # Only what passed verification is logged: an unverified caller's headers stay out of the log.
+        event_name, batch_id = "-", None
         try:
             raw = await _read_limited(request)
             key = await run_in_threadpool(keys.get, conn_id)
