@@ -175,16 +175,21 @@ def get_batch(batch_id: int | str, page_number: int, per_page: int) -> Call[Batc
     return Call(request, BatchPage.from_wire)
 
 
-def find_created_job(page: JobPage, sent: Mapping[str, Any], not_before: float) -> tuple[Job | None, bool]:
+def find_created_job(
+    page: JobPage, sent: Mapping[str, Any], not_before: float, exclude: frozenset[str] = frozenset()
+) -> tuple[Job | None, bool]:
     """Look through one page of jobs (newest first, A9) for the job a create with body ``sent`` made.
 
-    Returns the job (or ``None``) and whether the search is over: a match, a job older than
-    ``not_before`` (epoch seconds), or the last page ends it.
+    Only a job created at ``not_before`` (epoch seconds) or later, and not in ``exclude`` (ids as
+    strings), can be it. Returns the job (or ``None``) and whether the search is over: a match, a job
+    older than ``not_before``, or the last page ends it.
     """
     for job in page.jobs:
-        if job.created_at is not None and job.created_at.timestamp() < not_before:
+        if job.created_at is None:
+            continue  # cannot be shown to be new: never taken for ours
+        if job.created_at.timestamp() < not_before:
             return None, True
-        if job.matches(sent):
+        if str(job.id) not in exclude and job.matches(sent):
             return job, True
     return None, len(page.jobs) < MAX_PER_PAGE
 

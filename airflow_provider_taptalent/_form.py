@@ -15,11 +15,19 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "environment": {
         "label": "Environment",
         "description": "production or sandbox. Empty: taken from the key (sk_live_ is production, sk_test_ sandbox).",
-        "schema": {"type": ["string", "null"], "enum": ["production", "sandbox", None]},
+        # Proposals, not an enum: Airflow 3's form renders an enum holding null as the text "null" (and
+        # refuses an empty value without it); the connection check refuses anything else.
+        "schema": {"type": ["string", "null"], "examples": ["production", "sandbox"]},
     },
     "timeout": {
         "label": "Timeout (seconds)",
         "description": "Read timeout of every request. Default 30.",
+        "schema": {"type": ["integer", "null"], "minimum": 1},
+    },
+    "request_deadline": {
+        "label": "Request deadline (seconds)",
+        "description": "Longest time one attempt may take in all, however slowly the answer arrives. "
+        "Default: twice the timeout.",
         "schema": {"type": ["integer", "null"], "minimum": 1},
     },
     "max_retries": {
@@ -32,9 +40,10 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "description": f"Largest bulk-upload batch the account accepts. Default {DEFAULT_MAX_BATCH_SIZE}.",
         "schema": {"type": ["integer", "null"], "minimum": 1, "maximum": DEFAULT_MAX_BATCH_SIZE},
     },
-    "webhook_key": {
-        "label": "Webhook key",
-        "description": "The webhook verification key from TapTalent's dashboard; only the webhook receiver uses it.",
+    "webhook_secret": {
+        "label": "Webhook secret",
+        "description": "The webhook verification key from TapTalent's dashboard; only the webhook receiver "
+        "uses it. (The older extra name webhook_key is still read.)",
         "schema": {"type": ["string", "null"], "format": "password"},
     },
 }
@@ -60,9 +69,8 @@ def connection_form_widgets() -> dict[str, Any]:
     for name, spec in CONN_FIELDS.items():
         schema, label = spec["schema"], lazy_gettext(spec["label"])
         text = spec.get("description", "")
-        if "enum" in schema:
-            choices = [v for v in schema["enum"] if v is not None]
-            validators = [Optional(), any_of(choices)]
+        if "examples" in schema:
+            validators = [Optional(), any_of(schema["examples"])]
             widgets[name] = StringField(label, validators=validators, widget=BS3TextFieldWidget(), description=text)
         elif "integer" in schema["type"]:
             bounds = NumberRange(min=schema.get("minimum"), max=schema.get("maximum"))

@@ -13,6 +13,7 @@ import email.utils
 import functools
 import http.cookiejar
 import logging
+import math
 import platform
 import random
 import ssl
@@ -25,7 +26,7 @@ from urllib.parse import urlencode
 import httpx
 import tenacity
 
-from airflow_provider_taptalent import __version__, _api
+from airflow_provider_taptalent import __version__, _api, _deadline
 from airflow_provider_taptalent._compat import AIRFLOW_VERSION, Stats
 from airflow_provider_taptalent._settings import ClientSettings
 from airflow_provider_taptalent.exceptions import (
@@ -74,8 +75,9 @@ class RetryPolicy:
 
     def wait_seconds(self, attempt: int, error: BaseException | None) -> float:
         """How long to wait after failed attempt number ``attempt`` (1-based)."""
-        if isinstance(error, TapTalentRateLimitError) and error.retry_after is not None:
-            return min(max(error.retry_after, 0.0), self.max_retry_after)
+        retry_after = error.retry_after if isinstance(error, TapTalentRateLimitError) else None
+        if retry_after is not None and math.isfinite(retry_after):
+            return min(max(retry_after, 0.0), self.max_retry_after)
         step = min(self.max_wait, self.initial_wait * 2 ** (attempt - 1))
         return random.uniform(0, step)
 
@@ -98,7 +100,7 @@ class RetryPolicy:
         def before_sleep(state: tenacity.RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
             delay = state.next_action.sleep if state.next_action else 0.0
-            log.warning(
+            log.info(
                 "TapTalent %s %s failed (%s); retry %d of %d in %.1f s",
                 request.method,
                 request.path,
@@ -124,6 +126,11 @@ class RetryPolicy:
         }
 
 
+def attempt_deadline(settings: ClientSettings, budget_end: float) -> float:
+    """When an attempt must be over (``time.monotonic()``): its own deadline, or the call's budget."""
+    return min(time.monotonic() + settings.request_deadline, budget_end)
+
+
 def is_ambiguous(error: BaseException | None) -> bool:
     """Whether a failed request may have taken effect anyway (a 5xx, or no answer at all)."""
     return isinstance(error, (TapTalentServerError, TapTalentConnectionError))
@@ -146,10 +153,19 @@ class _NoCookies(http.cookiejar.CookieJar):
         return None
 
 
-def client_options(settings: ClientSettings) -> dict[str, Any]:
-    """What both httpx clients are built with; the key only ever goes into the Authorization header."""
+#: Idle connections are kept a minute: a wait polling every few seconds reuses its connection.
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=60)
+
+
+def client_options(settings: ClientSettings, *, asynchronous: bool = False) -> dict[str, Any]:
+    """What both httpx clients are built with; the key only ever goes into the Authorization header.
+
+    The transport is httpx's own, its network operations bounded by each attempt's deadline
+    (:mod:`~airflow_provider_taptalent._deadline`).
+    """
+    build = _deadline.async_transport if asynchronous else _deadline.sync_transport
     return {
-        "verify": _tls_context(),
+        "transport": build(verify=_tls_context(), limits=_LIMITS),
         "cookies": _NoCookies(),
         "base_url": settings.base_url,
         "headers": {
@@ -158,8 +174,6 @@ def client_options(settings: ClientSettings) -> dict[str, Any]:
             "User-Agent": USER_AGENT,
         },
         "timeout": httpx.Timeout(settings.timeout, connect=min(settings.connect_timeout, settings.timeout)),
-        # Idle connections are kept a minute: a wait polling every few seconds reuses its connection.
-        "limits": httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=60),
         "follow_redirects": False,
     }
 
@@ -228,6 +242,7 @@ class Transport:
             is when the first attempt began, epoch seconds); what it finds is returned instead of retrying.
         """
         started, last_error = time.time(), None
+        budget_end = time.monotonic() + self.policy.max_total
         for attempt in tenacity.Retrying(sleep=self.policy.sleep, **self.policy.retrying_args(call.request)):
             with attempt:
                 if recover is not None and is_ambiguous(last_error):
@@ -235,7 +250,8 @@ class Transport:
                     if found is not None:
                         return found
                 try:
-                    return self._exchange(call, attempt.retry_state.attempt_number)
+                    with _deadline.deadline(attempt_deadline(self.settings, budget_end)):
+                        return self._exchange(call, attempt.retry_state.attempt_number)
                 except TapTalentError as error:
                     last_error = error
                     raise
@@ -271,12 +287,13 @@ class AsyncTransport:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(**client_options(self.settings))
+            self._client = httpx.AsyncClient(**client_options(self.settings, asynchronous=True))
         return self._client
 
     async def send(self, call: _api.Call[T], *, recover: Callable[[float], Awaitable[T | None]] | None = None) -> T:
         """Send ``call``, retrying as the policy says; ``recover`` as in :meth:`Transport.send`, awaited."""
         started, last_error = time.time(), None
+        budget_end = time.monotonic() + self.policy.max_total
         async for attempt in tenacity.AsyncRetrying(
             sleep=self.policy.asleep, **self.policy.retrying_args(call.request)
         ):
@@ -286,7 +303,8 @@ class AsyncTransport:
                     if found is not None:
                         return found
                 try:
-                    return await self._exchange(call, attempt.retry_state.attempt_number)
+                    async with _deadline.adeadline(attempt_deadline(self.settings, budget_end)):
+                        return await self._exchange(call, attempt.retry_state.attempt_number)
                 except TapTalentError as error:
                     last_error = error
                     raise
@@ -308,8 +326,19 @@ class AsyncTransport:
 
 def _observe(request: _api.ApiRequest, status: str, started: float, attempt: int) -> None:
     elapsed_ms = (time.perf_counter() - started) * 1000
-    # Never the body (it may hold personal data) and never the headers (they hold the key).
-    log.info("TapTalent %s %s -> %s in %.0f ms (attempt %d)", request.method, request.path, status, elapsed_ms, attempt)
+    # Never the body (it may hold personal data) and never the headers (they hold the key). Each request
+    # at DEBUG (a task makes thousands); every failed one at WARNING.
+    level = logging.DEBUG if status.startswith(("2", "3")) else logging.WARNING
+    if log.isEnabledFor(level):
+        log.log(
+            level,
+            "TapTalent %s %s -> %s in %.0f ms (attempt %d)",
+            request.method,
+            request.path,
+            status,
+            elapsed_ms,
+            attempt,
+        )
     Stats.timing("taptalent.api.request", elapsed_ms, tags={"endpoint": request.endpoint, "status": status})
 
 
@@ -325,9 +354,11 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

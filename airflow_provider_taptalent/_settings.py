@@ -17,8 +17,21 @@ from airflow_provider_taptalent.exceptions import TapTalentConfigurationError
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 5
+#: an attempt's hard deadline, by default, in multiples of the read timeout (which restarts per chunk)
+DEFAULT_DEADLINE_FACTOR = 2.0
 CONN_TYPE = "taptalent"
-EXTRA_FIELDS = ("environment", "timeout", "max_retries", "max_batch_size", "webhook_key")
+#: the webhook secret's extra: a name Airflow redacts (it contains "secret"); the older name is still read
+WEBHOOK_SECRET_FIELD = "webhook_secret"  # noqa: S105 (a field name, not a secret)
+LEGACY_WEBHOOK_SECRET_FIELD = "webhook_key"  # noqa: S105
+EXTRA_FIELDS = (
+    "environment",
+    "timeout",
+    "request_deadline",
+    "max_retries",
+    "max_batch_size",
+    WEBHOOK_SECRET_FIELD,
+    LEGACY_WEBHOOK_SECRET_FIELD,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,8 @@ class ClientSettings:
     api_key: str = field(repr=False)
     timeout: float = DEFAULT_TIMEOUT
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    #: seconds one attempt may take in all, however slowly the answer arrives
+    request_deadline: float = DEFAULT_TIMEOUT * DEFAULT_DEADLINE_FACTOR
     max_retries: int = DEFAULT_MAX_RETRIES
     max_batch_size: int = _api.DEFAULT_MAX_BATCH_SIZE
     webhook_key: str | None = field(default=None, repr=False)
@@ -43,6 +58,14 @@ def extra_value(extra: Mapping[str, Any], name: str) -> Any:
         if value is not None and value != "":
             return value.strip() if isinstance(value, str) else value
     return None
+
+
+def webhook_secret(extra: Mapping[str, Any]) -> str | None:
+    """The connection's webhook secret: ``webhook_secret``, or the older ``webhook_key``."""
+    value = extra_value(extra, WEBHOOK_SECRET_FIELD)
+    if value is None:
+        value = extra_value(extra, LEGACY_WEBHOOK_SECRET_FIELD)
+    return str(value) if value is not None else None
 
 
 def settings_from_connection(
@@ -75,13 +98,16 @@ def settings_from_connection(
             "followed by 22 letters or digits. Copy it again from Account Settings > Developers."
         )
     environment = _environment(conn_id, extra_value(extra, "environment"), key_environment)
-    webhook_key = extra_value(extra, "webhook_key")
+    read_timeout = _number(conn_id, "timeout", timeout, extra, DEFAULT_TIMEOUT, low=0.001)
     return ClientSettings(
         conn_id=conn_id,
         base_url=_base_url(conn_id, host, port, environment),
         environment=environment,
         api_key=api_key,
-        timeout=_number(conn_id, "timeout", timeout, extra, DEFAULT_TIMEOUT, low=0.001),
+        timeout=read_timeout,
+        request_deadline=_number(
+            conn_id, "request_deadline", None, extra, read_timeout * DEFAULT_DEADLINE_FACTOR, low=0.001
+        ),
         max_retries=int(_number(conn_id, "max_retries", max_retries, extra, DEFAULT_MAX_RETRIES, integer=True)),
         max_batch_size=int(
             _number(
@@ -95,7 +121,7 @@ def settings_from_connection(
                 integer=True,
             )
         ),
-        webhook_key=str(webhook_key) if webhook_key is not None else None,
+        webhook_key=webhook_secret(extra),
     )
 
 
@@ -123,10 +149,21 @@ def _base_url(conn_id: str, host: str | None, port: int | None, environment: _ap
     if not host or not host.strip():
         return _api.BASE_URLS[environment]
     text = host.strip()
-    parts = urlsplit(text if "://" in text else f"https://{text}")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(text if "://" in text else f"https://{text}")
+        parts.port  # noqa: B018 (raises for a port that is not a number)
+    except ValueError:
+        parts = urlsplit("")
+    if parts.username is not None or parts.password is not None:
+        # Never echoed: the text holds a password. httpx would send it as Basic auth, and log it.
         raise TapTalentConfigurationError(
-            f"Connection {conn_id!r}: host must be a base URL such as https://partner-api.taptalent.io, not {text!r}."
+            f"Connection {conn_id!r}: host must not contain a user name or password (user:password@): "
+            "TapTalent authenticates with the API key in the password field only. Remove them from the host."
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r}: host must be a base URL such as https://partner-api.taptalent.io "
+            f"(no query or fragment), not {text!r}."
         )
     if parts.scheme == "http" and environment == "production":
         # A live key is never sent in clear text; http is for the local sandbox (sk_test_ keys).

@@ -11,22 +11,32 @@ changed record is PATCHed, unless TapTalent's copy changed since the last sync *
 record: then the record loses (newest timestamp wins) and is reported as a conflict. Comparing with
 TapTalent's time only when someone else changed the job keeps the sync's own writes (always "newer"
 than the record they copied) from passing for conflicts.
+
+Cost: records are handled in chunks of :data:`CHUNK`; the state is written at most twice per chunk (the
+write-ahead of its creates, then its results), so the writes grow with the changes, not with their square,
+and a run that changes nothing writes nothing. Two runs on one state never work at once: the state is
+locked for the whole run (see :class:`SyncState`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
+import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_taptalent._compat import ObjectStoragePath
 from airflow_provider_taptalent._idempotency import content_hash
 from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentInputError, TapTalentNotFoundError
 from airflow_provider_taptalent.models import Job, JobCreate, parse_timestamp
+from airflow_provider_taptalent.models._base import is_naive_timestamp
 from airflow_provider_taptalent.models.jobs import wire_name
 
 if TYPE_CHECKING:
@@ -36,6 +46,13 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 #: entries listed per category in the task's report (the counts are always complete)
 MAX_REPORTED = 100
+#: records handled between two state writes
+CHUNK = 50
+#: a source timestamp further ahead than this is refused: it would win every conflict for years
+MAX_FUTURE = timedelta(days=1)
+#: seconds a sync waits for another run on the same state to finish
+LOCK_TIMEOUT = 600.0
+_LOCK_POLL = 0.5
 
 Mapping_ = Mapping[str, str] | Callable[[dict[str, Any]], Mapping[str, Any]] | None
 
@@ -56,6 +73,8 @@ class SyncReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
     drifted: list[str] = field(default_factory=list)
+    #: records whose timestamp had no time zone, taken as UTC
+    naive_timestamps: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -64,7 +83,9 @@ class SyncReport:
         }
 
     def details(self) -> dict[str, list[Any]]:
-        return {name: getattr(self, name)[:MAX_REPORTED] for name in ("conflicts", "failed", "drifted")}
+        return {
+            name: getattr(self, name)[:MAX_REPORTED] for name in ("conflicts", "failed", "drifted", "naive_timestamps")
+        }
 
 
 def source_jobs(
@@ -73,26 +94,39 @@ def source_jobs(
     mapping: Mapping_ = None,
     id_field: str = "external_id",
     updated_field: str = "updated_at",
+    report: SyncReport | None = None,
 ) -> tuple[list[SourceJob], list[dict[str, Any]]]:
     """Source records as jobs, and the records that cannot be (with their id and field errors).
 
     The mapping turns a record into job fields: ``None`` takes the record's keys that are job fields
     (snake_case or camelCase); a dict renames ``{source_field: job_field}`` first; a callable returns the
-    job fields itself. Empty values (CSV cells) count as absent.
+    job fields itself. Empty values (CSV cells) count as absent. A record that cannot be read (no id, a
+    bad or far-future timestamp, a mapping that raises, invalid job fields) is a failure naming the record
+    and the field; it never stops the others.
     """
     jobs: dict[str, SourceJob] = {}
     failed: list[dict[str, Any]] = []
+    now = datetime.now(timezone.utc)
     for position, record in enumerate(records):
-        external_id = str(record.get(id_field) or "").strip()
+        raw_id = record.get(id_field)
+        external_id = "" if raw_id is None or isinstance(raw_id, bool) else str(raw_id).strip()
         label = external_id or f"(record {position})"
         try:
             if not external_id:
                 raise TapTalentInputError("no external id", details={id_field: "required"})
-            updated_at = _timestamp(record.get(updated_field), updated_field)
-            job = JobCreate.coerce(_job_fields(record, mapping, (id_field, updated_field)), what=f"job {external_id}")
+            updated_at = _timestamp(record.get(updated_field), updated_field, now)
+            try:
+                fields = _job_fields(record, mapping, (id_field, updated_field))
+            except Exception as error:  # a user's mapping: its failure is this record's, not the task's
+                raise TapTalentInputError(
+                    f"the mapping raised {type(error).__name__}: {error}", details={"mapping": str(error)}
+                ) from None
+            job = JobCreate.coerce(fields, what=f"job {external_id}")
         except TapTalentInputError as error:
             failed.append({"external_id": label, "error": str(error), "details": error.details})
             continue
+        if report is not None and is_naive_timestamp(record.get(updated_field)):
+            report.naive_timestamps.append(external_id)
         candidate = SourceJob(external_id, updated_at, job, content_hash(job.to_wire()))
         earlier = jobs.get(external_id)
         if earlier is not None:
@@ -105,115 +139,247 @@ def source_jobs(
     return list(jobs.values()), failed
 
 
-def _timestamp(value: Any, name: str) -> datetime:
+def _timestamp(value: Any, name: str, now: datetime) -> datetime:
     try:
         parsed = parse_timestamp(value)
     except ValueError as error:
         raise TapTalentInputError("bad timestamp", details={name: str(error)}) from None
     if parsed is None:
         raise TapTalentInputError("no timestamp", details={name: "required: the time the record last changed"})
+    if parsed > now + MAX_FUTURE:
+        raise TapTalentInputError(
+            "timestamp in the future",
+            details={name: f"{parsed.isoformat()} is more than {MAX_FUTURE} ahead of now: check its time zone"},
+        )
     return parsed
 
 
 def _job_fields(record: Mapping[str, Any], mapping: Mapping_, consumed: tuple[str, ...]) -> dict[str, Any]:
     if callable(mapping):
-        return {k: v for k, v in dict(mapping(dict(record))).items() if v not in (None, "")}
+        produced = mapping(dict(record))
+        if not isinstance(produced, Mapping):
+            raise TypeError(f"it must return a mapping of job fields, not {type(produced).__name__}")
+        return {k: v for k, v in dict(produced).items() if v not in (None, "")}
     renamed = {(mapping or {}).get(k, k): v for k, v in record.items() if k not in consumed}
     known = set(JobCreate.model_fields) | {wire_name(name) for name in JobCreate.model_fields}
     return {k: v for k, v in renamed.items() if k in known and v not in (None, "")}
 
 
 class SyncState:
-    """The state file: ``{"version": 1, "jobs": {external_id: entry}}``, rewritten whole after each change.
+    """The state file: ``{"version": 1, "jobs": {external_id: entry}}``, rewritten whole on each save.
 
-    A local file is replaced atomically (write, then rename); an object-storage object is replaced by one
-    PUT, which object stores apply atomically too.
+    A local file is replaced atomically (written under a unique temporary name, then renamed) and locked
+    (``flock`` on ``<path>.lock``) for the whole run, so that two runs on one state take turns. On object
+    storage, which has no locks, a save first checks that the object is still what this run last read or
+    wrote, and stops the run if another one changed it.
     """
 
     def __init__(self, path: ObjectStoragePath) -> None:
         self.path = path
         self.jobs: dict[str, dict[str, Any]] = {}
+        self.saves = 0
+        self._fingerprint: str | None = None
+
+    @property
+    def local(self) -> bool:
+        return self.path.protocol in ("", "file")
 
     @classmethod
     def load(cls, path: ObjectStoragePath) -> SyncState:
         state = cls(path)
-        if path.exists():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except ValueError as error:
-                raise TapTalentInputError(
-                    "Invalid state_path", details={"state_path": f"not a sync state file: {error}"}
-                ) from None
-            if (
-                not isinstance(data, dict)
-                or data.get("version") != STATE_VERSION
-                or not isinstance(data.get("jobs"), dict)
-            ):
-                raise TapTalentInputError(
-                    "Invalid state_path", details={"state_path": "not a sync state file (version 1)"}
-                )
-            state.jobs = data["jobs"]
+        state.jobs = state._read()
         return state
 
+    def _read(self) -> dict[str, dict[str, Any]]:
+        text = self._current_text()
+        self._fingerprint = _fingerprint(text)
+        if text is None:
+            return {}
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise TapTalentInputError(
+                "Invalid state_path", details={"state_path": f"not a sync state file: {error}"}
+            ) from None
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION or not isinstance(data.get("jobs"), dict):
+            raise TapTalentInputError("Invalid state_path", details={"state_path": "not a sync state file (version 1)"})
+        for external_id, entry in data["jobs"].items():
+            problem = _entry_problem(entry)
+            if problem:
+                raise TapTalentInputError(
+                    "Invalid state_path",
+                    details={"state_path": f"entry {external_id!r} {problem}: restore the file or delete the entry"},
+                )
+        jobs: dict[str, dict[str, Any]] = data["jobs"]
+        return jobs
+
+    def _current_text(self) -> str | None:
+        try:
+            return str(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    @contextlib.contextmanager
+    def locked(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+        """Hold the state's lock (local files): another run on the same state waits, then reloads."""
+        if not self.local:
+            yield
+            return
+        import fcntl
+
+        lock_path = f"{self.path.path}.lock"
+        os.makedirs(os.path.dirname(lock_path) or ".", exist_ok=True)
+        with open(lock_path, "a", encoding="utf-8") as handle:
+            give_up = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= give_up:
+                        raise TapTalentError(
+                            f"Another job sync has held {self.path} for {timeout:.0f} s",
+                            details={"state_path": "in use by another run: wait for it, or give each sync its own"},
+                        ) from None
+                    time.sleep(_LOCK_POLL)
+            try:
+                self.jobs = self._read()  # what the run that held the lock left
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def save(self) -> None:
-        text = json.dumps({"version": STATE_VERSION, "jobs": self.jobs}, indent=1, sort_keys=True)
-        if self.path.protocol in ("", "file"):
+        text = json.dumps({"version": STATE_VERSION, "jobs": self.jobs}, separators=(",", ":"), sort_keys=True)
+        if self.local:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = ObjectStoragePath(f"{self.path}.tmp")
-            temporary.write_text(text, encoding="utf-8")
-            temporary.rename(self.path)
+            temporary = f"{self.path.path}.{uuid.uuid4().hex}.tmp"
+            try:
+                with open(temporary, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                os.replace(temporary, self.path.path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
         else:
+            if _fingerprint(self._current_text()) != self._fingerprint:
+                raise TapTalentError(
+                    f"The sync state at {self.path} was changed by another run meanwhile; stopping so that "
+                    "no job is created twice (the next run carries on from that state)",
+                    details={"state_path": "written by two syncs at once"},
+                )
             self.path.write_text(text, encoding="utf-8")
+        self._fingerprint = _fingerprint(text)
+        self.saves += 1
+
+
+def _fingerprint(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
+
+
+def _entry_problem(entry: Any) -> str | None:
+    if not isinstance(entry, dict):
+        return f"is a {type(entry).__name__}, not an object"
+    job_id = entry.get("job_id")
+    if job_id is not None and (isinstance(job_id, bool) or not isinstance(job_id, (int, str))):
+        return "has a job_id that is not an id"
+    pending = entry.get("pending")
+    if job_id is None and not isinstance(pending, dict):
+        return "has neither a job_id nor a pending create"
+    if isinstance(pending, dict) and not isinstance(pending.get("job"), dict):
+        return "has a pending create without its job"
+    for name in ("content_hash", "taptalent_updated_at", "source_updated_at"):
+        if entry.get(name) is not None and not isinstance(entry[name], str):
+            return f"has a {name} that is not text"
+    return None
 
 
 class JobSync:
     """Applies source jobs to TapTalent through a hook, recording each step in the state."""
 
     def __init__(
-        self, hook: TapTalentHook, state: SyncState, *, adopt_existing: bool, match_fields: Sequence[str]
+        self,
+        hook: TapTalentHook,
+        state: SyncState,
+        *,
+        adopt_existing: bool,
+        match_fields: Sequence[str],
+        report: SyncReport | None = None,
     ) -> None:
         self.hook = hook
         self.state = state
         self.adopt_existing = adopt_existing
         self.match_fields = [wire_name(name) for name in match_fields]
-        self.report = SyncReport()
+        self.report = report or SyncReport()
+        self.existing: set[str] = set()
 
     def run(self, sources: Sequence[SourceJob]) -> SyncReport:
+        """Sync ``sources``; call it holding :meth:`SyncState.locked` (the operator does)."""
         remote = {str(job.id): job for job in self.hook.iter_jobs()}
-        mapped = {str(entry.get("job_id")) for entry in self.state.jobs.values() if entry.get("job_id") is not None}
-        for source in sources:
-            try:
-                self._one(source, remote, mapped)
-            except TapTalentError as error:
-                log.warning("Job %s failed to sync: %s", source.external_id, error)
-                self.report.failed.append(
-                    {"external_id": source.external_id, "error": str(error), "details": error.details}
-                )
+        mapped = {str(entry["job_id"]) for entry in self.state.jobs.values() if entry.get("job_id") is not None}
+        # Jobs that existed before this run: never taken for the one a create of this run made.
+        self.existing = set(remote)
+        for start in range(0, len(sources), CHUNK):
+            self._chunk(sources[start : start + CHUNK], remote, mapped)
         return self.report
 
-    def _one(self, source: SourceJob, remote: dict[str, Job], mapped: set[str]) -> None:
+    def _chunk(self, chunk: Sequence[SourceJob], remote: dict[str, Job], mapped: set[str]) -> None:
+        """One chunk: the creates it needs written ahead in one save, then sent; the results in one save."""
+        dirty = False
+        to_create: list[SourceJob] = []
+        for source in chunk:
+            try:
+                outcome = self._without_create(source, remote, mapped)
+            except TapTalentError as error:
+                self._failed(source, error)
+                continue
+            if outcome == "create":
+                to_create.append(source)
+            dirty = dirty or outcome == "changed"
+        if to_create:
+            for source in to_create:
+                self.state.jobs[source.external_id] = {"job_id": None, "pending": self._pending(source)}
+            self.state.save()  # write-ahead: a crash after TapTalent created a job, and the next run finds it
+            dirty = True
+        for source in to_create:
+            try:
+                pending = self.state.jobs[source.external_id]["pending"]
+                job = self.hook.create_job(
+                    source.job, idempotency_key=pending["idempotency_key"], known_job_ids=self.existing | mapped
+                )
+                self._created(source, job, mapped, sent=source.job.to_wire())
+            except TapTalentError as error:
+                self._failed(source, error)
+        if dirty:
+            self.state.save()
+
+    def _without_create(self, source: SourceJob, remote: dict[str, Job], mapped: set[str]) -> str:
+        """Everything but a new create: ``"create"`` when one is needed, ``"changed"`` or ``"same"`` else."""
         entry = self.state.jobs.get(source.external_id)
         if entry is None or entry.get("job_id") is None:
-            job, sent = self._recover(entry or {}), (entry or {}).get("pending", {}).get("job")
+            pending = (entry or {}).get("pending") or {}
+            job, sent = self._recover(pending, mapped), pending.get("job")
             if job is None and self.adopt_existing:
                 job, sent = self._adopt(source, remote, mapped), None
             if job is None:
-                job, sent = self._create(source), source.job.to_wire()
-            mapped.add(str(job.id))
-            self.report.created.append(source.external_id)
-            if sent != source.job.to_wire():
-                job = self.hook.update_job(job.id, source.job.to_wire())  # found or adopted with other content
-            self._record(source, job)
-            return
+                return "create"
+            self._created(source, job, mapped, sent=sent)
+            return "changed"
         job = remote.get(str(entry["job_id"]))
         if job is None:
             raise TapTalentNotFoundError(f"TapTalent job {entry['job_id']} of {source.external_id} no longer exists")
         drifted = _after(job.updated_at, entry.get("taptalent_updated_at"))
+        if entry.get("content_hash") == source.content_hash:
+            if drifted:
+                self.report.drifted.append(source.external_id)
+            self.report.unchanged.append(source.external_id)
+            return "same"
+        if drifted and job.matches(source.job.to_wire()):
+            # TapTalent already holds this content (an update whose result was never recorded): record it.
+            self._record(source, job)
+            self.report.unchanged.append(source.external_id)
+            return "changed"
         if drifted:
             self.report.drifted.append(source.external_id)
-        if entry.get("content_hash") == source.content_hash:
-            self.report.unchanged.append(source.external_id)
-            return
         if drifted and job.updated_at is not None and source.updated_at < job.updated_at:
             self.report.conflicts.append(
                 {
@@ -223,30 +389,40 @@ class JobSync:
                     "taptalent_updated_at": job.updated_at.isoformat(),
                 }
             )
-            return
+            return "same"
         updated = self.hook.update_job(job.id, source.job.to_wire())
         self._record(source, updated)
         self.report.updated.append(source.external_id)
+        return "changed"
 
-    def _create(self, source: SourceJob) -> Job:
+    def _pending(self, source: SourceJob) -> dict[str, Any]:
         key = f"taptalent-sync-{content_hash([source.external_id, source.content_hash])[:48]}"
-        # Write-ahead: should the process die after TapTalent created the job, the next run finds it.
-        pending = {"idempotency_key": key, "job": source.job.to_wire(), "started": time.time()}
-        self.state.jobs[source.external_id] = {"job_id": None, "pending": pending}
-        self.state.save()
-        return self.hook.create_job(source.job, idempotency_key=key)
+        return {"idempotency_key": key, "job": source.job.to_wire(), "started": time.time()}
 
-    def _recover(self, entry: dict[str, Any]) -> Job | None:
+    def _created(self, source: SourceJob, job: Job, mapped: set[str], *, sent: Any) -> None:
+        mapped.add(str(job.id))
+        self.report.created.append(source.external_id)
+        if sent != source.job.to_wire():
+            job = self.hook.update_job(job.id, source.job.to_wire())  # found or adopted with other content
+        self._record(source, job)
+
+    def _failed(self, source: SourceJob, error: TapTalentError) -> None:
+        log.warning("Job %s failed to sync: %s", source.external_id, error)
+        self.report.failed.append({"external_id": source.external_id, "error": str(error), "details": error.details})
+
+    def _recover(self, pending: Mapping[str, Any], mapped: set[str]) -> Job | None:
         """The job an interrupted run created, if it did: looked up, or created again under the same key."""
-        pending = entry.get("pending") or {}
         if not pending.get("job"):
             return None
-        found = self.hook.find_created_job(pending["job"], float(pending.get("started", 0)))
+        started = float(pending.get("started", 0))
+        found = self.hook.find_created_job(pending["job"], started, exclude=mapped)
         if found is not None:
             log.info("Found TapTalent job %s created by an interrupted run; not creating another", found.id)
             return found
         # Not visible: send the interrupted create again, with its key, which TapTalent deduplicates (A5).
-        return self.hook.create_job(pending["job"], idempotency_key=pending["idempotency_key"])
+        return self.hook.create_job(
+            pending["job"], idempotency_key=pending["idempotency_key"], known_job_ids=self.existing | mapped
+        )
 
     def _adopt(self, source: SourceJob, remote: dict[str, Job], mapped: set[str]) -> Job | None:
         wire = source.job.to_wire()
@@ -270,10 +446,12 @@ class JobSync:
             "taptalent_updated_at": job.updated_at.isoformat() if job.updated_at else None,
             "synced_at": datetime.now(timezone.utc).isoformat(),
         }
-        self.state.save()
 
 
 def _after(value: datetime | None, recorded: str | None) -> bool:
     if value is None or not recorded:
         return False
-    return value > datetime.fromisoformat(recorded)
+    try:
+        return value > datetime.fromisoformat(recorded)
+    except ValueError:
+        return False

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -31,8 +32,10 @@ from airflow_provider_taptalent.models import (
 )
 
 # How far back (seconds) a job's createdAt may lie before the first attempt of a create and still be the
-# job that attempt made: covers clock skew between this machine and TapTalent.
-_RECOVERY_CLOCK_SKEW = 300.0
+# job that attempt made: createdAt is in whole seconds (A9), and the clocks of this machine and TapTalent
+# are assumed to agree within a second (NTP). A wider window would take other creates' jobs for ours; a
+# job missed for skew is not lost: the create is sent again with its idempotency key (A5).
+_RECOVERY_CLOCK_SKEW = 2.0
 # Jobs list newest first (A9): a job created moments ago is on the first pages, if anywhere.
 _RECOVERY_MAX_PAGES = 5
 # Seconds a connection test may take, retry included.
@@ -124,10 +127,21 @@ class TapTalentHook(BaseHook):
         return Transport(self.settings, RetryPolicy(max_retries=self.settings.max_retries))
 
     async def _atransport(self) -> AsyncTransport:
-        if "_async_transport" not in self.__dict__:
+        """The async transport of the running event loop: one per hook and loop.
+
+        An httpx.AsyncClient belongs to the loop it first ran on, so a hook used under one
+        ``asyncio.run()`` and then another gets a new client for the new loop. Concurrent first calls
+        (a trigger polling several batches) share one: the check is repeated after the only ``await``.
+        """
+        loop = asyncio.get_running_loop()
+        current = self.__dict__.get("_async_transport")
+        if current is None or current[0] is not loop:
             settings = await self.asettings()
-            self.__dict__["_async_transport"] = AsyncTransport(settings, RetryPolicy(max_retries=settings.max_retries))
-        transport: AsyncTransport = self.__dict__["_async_transport"]
+            current = self.__dict__.get("_async_transport")
+            if current is None or current[0] is not loop:
+                current = (loop, AsyncTransport(settings, RetryPolicy(max_retries=settings.max_retries)))
+                self.__dict__["_async_transport"] = current
+        transport: AsyncTransport = current[1]
         return transport
 
     def close(self) -> None:
@@ -138,7 +152,9 @@ class TapTalentHook(BaseHook):
     async def aclose(self) -> None:
         """Close the pooled async client."""
         if "_async_transport" in self.__dict__:
-            await self.__dict__.pop("_async_transport").aclose()
+            loop, transport = self.__dict__.pop("_async_transport")
+            if loop is asyncio.get_running_loop():
+                await transport.aclose()
 
     def __enter__(self) -> TapTalentHook:
         return self
@@ -181,44 +197,72 @@ class TapTalentHook(BaseHook):
 
     # -- jobs -------------------------------------------------------------------------------------------
 
-    def create_job(self, job: JobCreate | Mapping[str, Any], *, idempotency_key: str | None = None) -> Job:
+    def create_job(
+        self,
+        job: JobCreate | Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        known_job_ids: Collection[int | str] = (),
+    ) -> Job:
         """Create a job (``POST /jobs``), never twice.
 
         The job is validated before anything is sent. The request carries an ``Idempotency-Key`` (yours,
         or a fresh one) that stays the same across retries; and when an attempt's outcome is unknown
         (timeout, dropped connection, 5xx), the newest jobs are searched for the one it may have created
-        before anything is sent again.
+        before anything is sent again: a job with the same fields, created after the first attempt began,
+        and not one of ``known_job_ids``.
 
         :param job: the job, as a :class:`JobCreate` or a mapping of its fields (snake_case or camelCase).
         :param idempotency_key: a key that identifies this create across task retries (at most 255 chars).
+        :param known_job_ids: jobs that existed, or belong to something else, already: never taken for
+            the one this create made (a sync passes the jobs it maps and the ones it listed).
         """
         call = _api.create_job(JobCreate.coerce(job, what="job"), _idempotency_key(idempotency_key))
-        return self._transport.send(call, recover=lambda since: self.find_created_job(call.request.json, since))
+        known = _id_set(known_job_ids)
+        return self._transport.send(
+            call, recover=lambda since: self.find_created_job(call.request.json, since, exclude=known)
+        )
 
-    async def acreate_job(self, job: JobCreate | Mapping[str, Any], *, idempotency_key: str | None = None) -> Job:
+    async def acreate_job(
+        self,
+        job: JobCreate | Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        known_job_ids: Collection[int | str] = (),
+    ) -> Job:
         """Async :meth:`create_job`."""
         call = _api.create_job(JobCreate.coerce(job, what="job"), _idempotency_key(idempotency_key))
+        known = _id_set(known_job_ids)
         transport = await self._atransport()
-        return await transport.send(call, recover=lambda since: self.afind_created_job(call.request.json, since))
+        return await transport.send(
+            call, recover=lambda since: self.afind_created_job(call.request.json, since, exclude=known)
+        )
 
-    def find_created_job(self, sent: Mapping[str, Any], since: float) -> Job | None:
-        """The newest job with every field of ``sent`` (a create's body) created after ``since`` (epoch s).
+    def find_created_job(
+        self, sent: Mapping[str, Any], since: float, *, exclude: Collection[int | str] = ()
+    ) -> Job | None:
+        """The newest job with every field of ``sent`` (a create's body), created after ``since`` (epoch s)
+        and not in ``exclude``.
 
         How an interrupted create is resolved without creating twice: jobs list newest first (A9), so only
-        the first pages are read, back to a little before ``since``.
+        the first pages are read, back to ``since`` (less a second or two of clock skew).
         """
+        excluded = _id_set(exclude)
         for page_number in range(1, _RECOVERY_MAX_PAGES + 1):
             page = self.list_jobs(page_number=page_number, per_page=_api.MAX_PER_PAGE)
-            found, done = _api.find_created_job(page, sent, since - _RECOVERY_CLOCK_SKEW)
+            found, done = _api.find_created_job(page, sent, since - _RECOVERY_CLOCK_SKEW, excluded)
             if found is not None or done:
                 return found
         return None
 
-    async def afind_created_job(self, sent: Mapping[str, Any], since: float) -> Job | None:
+    async def afind_created_job(
+        self, sent: Mapping[str, Any], since: float, *, exclude: Collection[int | str] = ()
+    ) -> Job | None:
         """Async :meth:`find_created_job`."""
+        excluded = _id_set(exclude)
         for page_number in range(1, _RECOVERY_MAX_PAGES + 1):
             page = await self.alist_jobs(page_number=page_number, per_page=_api.MAX_PER_PAGE)
-            found, done = _api.find_created_job(page, sent, since - _RECOVERY_CLOCK_SKEW)
+            found, done = _api.find_created_job(page, sent, since - _RECOVERY_CLOCK_SKEW, excluded)
             if found is not None or done:
                 return found
         return None
@@ -343,6 +387,10 @@ class TapTalentHook(BaseHook):
             if not page.candidates or not _api.has_next_page(page_number, per_page, total):
                 return
             page_number += 1
+
+
+def _id_set(ids: Collection[int | str]) -> frozenset[str]:
+    return frozenset(str(job_id) for job_id in ids)
 
 
 def _idempotency_key(key: str | None) -> str:

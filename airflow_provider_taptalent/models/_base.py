@@ -32,13 +32,33 @@ def parse_timestamp(value: Any) -> datetime | None:
         value = int(value)
     if isinstance(value, (int, float)):
         seconds = value / 1000 if abs(value) >= _EPOCH_MILLISECONDS_FROM else value
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            # 1e300, NaN, inf: a ValueError, so that pydantic and callers report the field, not crash
+            raise ValueError(f"not a time between the years 1 and 9999: {value!r}") from None
     if isinstance(value, str):
-        # Python 3.10's fromisoformat does not read a trailing "Z".
-        text = value.strip()
-        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        parsed = _iso(value)
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     raise ValueError(f"not a timestamp: {type(value).__name__}")
+
+
+def _iso(value: str) -> datetime:
+    # Python 3.10's fromisoformat does not read a trailing "Z".
+    text = value.strip()
+    return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+
+
+def is_naive_timestamp(value: Any) -> bool:
+    """Whether ``value`` names a time without saying its time zone (:func:`parse_timestamp` takes UTC)."""
+    if isinstance(value, datetime):
+        return value.tzinfo is None
+    if isinstance(value, str) and value.strip() and not value.strip().lstrip("-").isdigit():
+        try:
+            return _iso(value).tzinfo is None
+        except ValueError:
+            return False
+    return False
 
 
 Timestamp = Annotated[datetime | None, BeforeValidator(parse_timestamp)]

@@ -14,7 +14,7 @@ from airflow_provider_taptalent._failures import fail_without_retry
 from airflow_provider_taptalent._idempotency import task_key
 from airflow_provider_taptalent._jsonl import jsonl_writer
 from airflow_provider_taptalent._sources import records_from, resume_urls_from, storage_path
-from airflow_provider_taptalent._sync import JobSync, SyncState, source_jobs
+from airflow_provider_taptalent._sync import JobSync, SyncReport, SyncState, source_jobs
 from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentInputError, TapTalentTimeoutError
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.models import Candidate, JobCreate
@@ -397,6 +397,8 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         match_fields: Sequence[str] = DEFAULT_MATCH_FIELDS,
         **kwargs: Any,
     ) -> None:
+        # One run at a time per task: overlapping runs (a manual run beside a scheduled one) queue up.
+        kwargs.setdefault("max_active_tis_per_dag", 1)
         super().__init__(**kwargs)
         if mapping is not None and not (callable(mapping) or isinstance(mapping, dict)):
             raise ValueError(f"mapping must be a dict or a callable, not {type(mapping).__name__}")
@@ -413,11 +415,19 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         with fail_without_retry():
             records = records_from(self.jobs, field="jobs")
             state = SyncState.load(storage_path(self.state_path, field="state_path"))
+            report = SyncReport()
             sources, invalid = source_jobs(
-                records, mapping=self.mapping, id_field=self.external_id_field, updated_field=self.updated_at_field
+                records,
+                mapping=self.mapping,
+                id_field=self.external_id_field,
+                updated_field=self.updated_at_field,
+                report=report,
             )
-            sync = JobSync(self.hook, state, adopt_existing=self.adopt_existing, match_fields=self.match_fields)
-        report = sync.run(sources)
+        sync = JobSync(
+            self.hook, state, adopt_existing=self.adopt_existing, match_fields=self.match_fields, report=report
+        )
+        with state.locked():
+            sync.run(sources)
         report.failed[:0] = invalid
         for failure in report.failed[:20]:
             self.log.warning("Not synced: %s: %s", failure["external_id"], failure["error"])
@@ -429,11 +439,20 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
                 conflict["taptalent_updated_at"],
                 conflict["source_updated_at"],
             )
+        if report.naive_timestamps:
+            self.log.warning(
+                "%d record(s) have a %s without a time zone, taken as UTC (e.g. %s): add an offset to be sure",
+                len(report.naive_timestamps),
+                self.updated_at_field,
+                ", ".join(report.naive_timestamps[:5]),
+            )
         counts = report.counts()
         self.log.info(
-            "Job sync: %d created, %d updated, %d unchanged, %d conflicts, %d failed, %d drifted (%d records)",
+            "Job sync: %d created, %d updated, %d unchanged, %d conflicts, %d failed, %d drifted "
+            "(%d records, %d state writes)",
             *counts.values(),
             len(records),
+            state.saves,
         )
         context["ti"].xcom_push(key="report", value=report.details())
         return counts

@@ -63,7 +63,14 @@ class TapTalentBatchTrigger(BaseTrigger):
             # One hook, so one async client and one connection look-up, for the whole wait.
             async with TapTalentHook(self.taptalent_conn_id) as hook:
                 while True:
-                    for summary in await _batches.apoll(hook, pending):
+                    try:
+                        # The deadline holds even while a request hangs: the poll gets the time left.
+                        summaries = await asyncio.wait_for(
+                            _batches.apoll(hook, pending), timeout=max(self.end_time - time.time(), 0.001)
+                        )
+                    except asyncio.TimeoutError:
+                        return self._timeout(pending, finished)
+                    for summary in summaries:
                         if _batches.is_terminal(summary):
                             finished[str(summary["batch_id"])] = summary
                     pending = [b for b in pending if str(b) not in finished]
@@ -76,14 +83,17 @@ class TapTalentBatchTrigger(BaseTrigger):
                         reported = len(pending)
                     remaining = self.end_time - time.time()
                     if remaining <= 0:
-                        return {
-                            "status": "timeout",
-                            "message": f"batches {', '.join(map(str, pending))} still running at the deadline",
-                            "batches": self._in_order(finished),
-                        }
+                        return self._timeout(pending, finished)
                     await asyncio.sleep(min(self.poll_interval, remaining))
         except Exception as error:  # a trigger reports every failure as its one event, with the ids
             return {"status": "error", "message": describe(error), "batch_ids": self.batch_ids}
+
+    def _timeout(self, pending: list[int | str], finished: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "status": "timeout",
+            "message": f"batches {', '.join(map(str, pending))} still running at the deadline",
+            "batches": self._in_order(finished),
+        }
 
     def _in_order(self, finished: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         return [finished[str(b)] for b in self.batch_ids if str(b) in finished]

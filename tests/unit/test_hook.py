@@ -310,11 +310,14 @@ def test_each_attempt_is_logged_and_measured(api, waits, caplog, monkeypatch):
     monkeypatch.setattr(_http.Stats, "timing", lambda name, ms, tags=None: timings.append((name, tags)))
     monkeypatch.setattr(_http.Stats, "incr", lambda name, *a, tags=None, **k: counters.append((name, tags)))
     api.get("/jobs/3").mock(side_effect=[error(503, "INTERNAL_ERROR"), httpx.Response(200, json={"id": 3})])
-    with caplog.at_level(logging.INFO, logger="airflow_provider_taptalent"):
+    with caplog.at_level(logging.DEBUG, logger="airflow_provider_taptalent"):
         TapTalentHook().get_job(3)
-    lines = [r.getMessage() for r in caplog.records if r.name == "airflow_provider_taptalent._http"]
-    assert re.fullmatch(r"TapTalent GET /jobs/3 -> 503 in \d+ ms \(attempt 1\)", lines[0])
-    assert re.fullmatch(r"TapTalent GET /jobs/3 -> 200 in \d+ ms \(attempt 2\)", lines[-1])
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "airflow_provider_taptalent._http"]
+    # Hardening 21: every request at DEBUG, every failed one at WARNING.
+    assert lines[0][0] == "WARNING"
+    assert re.fullmatch(r"TapTalent GET /jobs/3 -> 503 in \d+ ms \(attempt 1\)", lines[0][1])
+    assert lines[-1][0] == "DEBUG"
+    assert re.fullmatch(r"TapTalent GET /jobs/3 -> 200 in \d+ ms \(attempt 2\)", lines[-1][1])
     assert timings == [
         ("taptalent.api.request", {"endpoint": "/jobs/{jobId}", "status": "503"}),
         ("taptalent.api.request", {"endpoint": "/jobs/{jobId}", "status": "200"}),

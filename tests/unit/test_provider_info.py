@@ -115,8 +115,8 @@ def test_the_legacy_form_widgets_match_the_declarative_fields(monkeypatch):
             else "StringField"
         )
         assert widget.kind == expected, name
-        if "enum" in schema:
-            assert ("any_of", tuple(v for v in schema["enum"] if v is not None)) in widget.validators
+        if "examples" in schema:
+            assert ("any_of", tuple(schema["examples"])) in widget.validators
 
 
 def test_the_legacy_field_behaviour_matches_the_declarative_one():
@@ -160,5 +160,10 @@ def test_the_connection_form_api_lists_our_fields_labels_and_placeholders():
     for name, spec in CONN_FIELDS.items():
         schema = extra[name]["schema"]
         assert schema["title"] == spec["label"]
-    assert extra["webhook_key"]["schema"]["format"] == "password"
-    assert extra["environment"]["schema"]["enum"][:2] == ["production", "sandbox"]
+    assert extra["webhook_secret"]["schema"]["format"] == "password"
+    # Hardening 18: the Environment field starts empty and proposes production / sandbox, never "null".
+    environment = extra["environment"]
+    assert environment["value"] in (None, "")
+    assert environment["schema"]["examples"] == ["production", "sandbox"]
+    assert "enum" not in environment["schema"]
+    assert "null" not in json.dumps(environment["schema"].get("examples"))
