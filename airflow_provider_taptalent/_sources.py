@@ -12,10 +12,10 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from airflow_provider_taptalent._compat import ObjectStoragePath
 from airflow_provider_taptalent.exceptions import TapTalentInputError
+from airflow_provider_taptalent.models.urls import url_problem
 
 log = logging.getLogger(__name__)
 #: problems listed in one error: enough to see the pattern, short enough to read
@@ -23,22 +23,49 @@ MAX_LISTED_PROBLEMS = 10
 
 
 def storage_path(location: str, *, field: str) -> ObjectStoragePath:
-    """An ``ObjectStoragePath`` for a local path or URI, or an error naming ``field``."""
+    """An ``ObjectStoragePath`` for a local path or URI whose filesystem is installed, or an error naming
+    ``field`` (``s3://`` without s3fs fails here, before any request, not after the work is done)."""
     if not isinstance(location, str) or not location.strip():
         raise TapTalentInputError(f"Invalid {field}", details={field: "must be a path or an object-storage URI"})
     try:
-        return ObjectStoragePath(location.strip())
+        path = ObjectStoragePath(location.strip())
+        path.fs  # noqa: B018 (resolves the scheme's filesystem: raises when it is not installed)
     except Exception as error:  # fsspec raises many kinds for unknown schemes or missing providers
+        scheme = location.strip().split("://", 1)[0] if "://" in location else "file"
+        raise TapTalentInputError(
+            f"Invalid {field}",
+            details={
+                field: f"cannot open {location!r}: {error}. For {scheme}:// install its filesystem "
+                "(e.g. the Airflow provider for it, or s3fs / gcsfs / adlfs) on every worker"
+            },
+        ) from None
+    return path
+
+
+def output_path(location: str, *, field: str) -> ObjectStoragePath:
+    """Where a task will write a file: usable, and not a folder (checked before any request)."""
+    path = storage_path(location, field=field)
+    try:
+        is_dir = path.is_dir()
+    except ImportError as error:  # the filesystem's package is missing (s3fs, gcsfs, ...)
         raise TapTalentInputError(f"Invalid {field}", details={field: f"cannot open {location!r}: {error}"}) from None
+    except OSError:
+        is_dir = False
+    if is_dir:
+        raise TapTalentInputError(
+            f"Invalid {field}", details={field: f"{location!r} is a folder: give the path of a file in it"}
+        )
+    return path
 
 
 def read_text(location: str, *, field: str) -> str:
     path = storage_path(location, field=field)
     try:
-        return str(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a CSV saved by Excel starts with a byte-order mark, which would hide its first column
+        return str(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise TapTalentInputError(f"Invalid {field}", details={field: f"no file at {location!r}"}) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, ImportError) as error:
         raise TapTalentInputError(f"Invalid {field}", details={field: f"cannot read {location!r}: {error}"}) from None
 
 
@@ -68,7 +95,7 @@ def resume_urls_from(value: Any, *, field: str = "resume_urls") -> tuple[list[st
     seen: set[str] = set()
     for position, item in items:
         where = f"{label[:-2]}[{position}]" if label.endswith("[]") else f"{label} {position}"
-        problem = _url_problem(item)
+        problem = url_problem(item)
         if problem:
             problems[where] = problem
             continue
@@ -102,15 +129,6 @@ def _lines_or_json(text: str, field: str) -> list[tuple[int, Any]]:
         return list(enumerate(data))
     numbered = enumerate(text.splitlines(), start=1)
     return [(n, line.strip()) for n, line in numbered if line.strip() and not line.lstrip().startswith("#")]
-
-
-def _url_problem(item: Any) -> str | None:
-    if not isinstance(item, str):
-        return f"must be a URL string, not {type(item).__name__}"
-    parts = urlsplit(item.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return f"must be a public http:// or https:// URL: {item[:120]!r}"
-    return None
 
 
 def records_from(value: Any, *, field: str) -> list[dict[str, Any]]:

@@ -28,9 +28,9 @@ from airflow_provider_taptalent.operators.taptalent import (
 from airflow_provider_taptalent.sensors.taptalent import TapTalentBatchSensor
 
 DATA = Path(__file__).parent / "data"
-DEFAULT_OUTPUT = (
-    Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser() / "taptalent" / "candidates-{{ ds }}.jsonl"
-)
+DEFAULT_OUTPUT_DIR = Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser() / "taptalent"
+# A param's default is not rendered: the run's date goes into the task's own template instead.
+OUTPUT_PATH = "{{ params.output_path or (params.output_dir ~ '/candidates-' ~ ds ~ '.jsonl') }}"
 
 with DAG(
     dag_id="taptalent_resume_pipeline",
@@ -42,7 +42,10 @@ with DAG(
     tags=["taptalent", "example"],
     params={
         "resume_list": Param(str(DATA / "resumes.txt"), type="string", description="File of resume URLs"),
-        "output_path": Param(str(DEFAULT_OUTPUT), type="string", description="Where candidates are written"),
+        "output_dir": Param(str(DEFAULT_OUTPUT_DIR), type="string", description="Folder of candidates-<date>.jsonl"),
+        "output_path": Param(
+            "", type=["null", "string"], description="Where candidates are written (default: in output_dir)"
+        ),
     },
     render_template_as_native_obj=True,
 ) as dag:
@@ -73,7 +76,7 @@ with DAG(
     fetch = TapTalentFetchCandidatesOperator(
         task_id="fetch_candidates",
         batch_ids=wait.output,
-        output_path="{{ params.output_path }}",
+        output_path=OUTPUT_PATH,
     )
 
     @task

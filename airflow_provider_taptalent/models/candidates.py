@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
 from airflow_provider_taptalent.models._base import ApiId, RequestModel, Timestamp, WireModel
+from airflow_provider_taptalent.models.urls import url_problem
 
 
 def _public_url(value: str) -> str:
-    url = value.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an http:// or https:// URL")
-    return url
+    problem = url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value.strip()
 
 
 ResumeUrl = Annotated[str, AfterValidator(_public_url)]

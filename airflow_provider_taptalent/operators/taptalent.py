@@ -13,7 +13,7 @@ from airflow_provider_taptalent._compat import BaseOperator, Context, default_de
 from airflow_provider_taptalent._failures import fail_without_retry
 from airflow_provider_taptalent._idempotency import task_key
 from airflow_provider_taptalent._jsonl import jsonl_writer
-from airflow_provider_taptalent._sources import records_from, resume_urls_from, storage_path
+from airflow_provider_taptalent._sources import output_path, records_from, resume_urls_from, storage_path
 from airflow_provider_taptalent._sync import JobSync, SyncReport, SyncState, source_jobs
 from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentInputError, TapTalentTimeoutError
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
@@ -274,7 +274,7 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
         self._check_connection()
         with fail_without_retry():
             batch_ids = _batches.batch_ids_from(self.batch_ids)
-            path = storage_path(self.output_path, field="output_path") if self.output_path else None
+            path = output_path(self.output_path, field="output_path") if self.output_path else None
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="taptalent") as pool:
             pages, total = self._plan(pool, batch_ids)
             if path is None and total > MAX_CANDIDATES_IN_XCOM:
@@ -291,10 +291,11 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
             with jsonl_writer(path) as writer:
                 for page in self._in_order(pool, pages, total):
                     writer.write(page)
-        if writer.count != total:
-            raise TapTalentError(
-                f"Expected {total:,} candidates but read {writer.count:,}: the batches changed meanwhile"
-            )
+                if writer.count != total:  # inside: an incomplete file is never published
+                    raise TapTalentError(
+                        f"Expected {total:,} candidates but read {writer.count:,}: the batches changed "
+                        f"meanwhile; {self.output_path} was left as it was"
+                    )
         self.log.info("Wrote %s candidates to %s", f"{writer.count:,}", path)
         return {"path": str(self.output_path), "count": writer.count}
 

@@ -56,3 +56,15 @@ def test_examples_are_documented_and_shaped_as_described(dag_id, tasks):
 def test_the_resume_pipeline_waits_in_the_triggerer():
     dag = dagbag(EXAMPLES).dags["taptalent_resume_pipeline"]
     assert dag.get_task("wait_for_parsing").deferrable is True
+
+
+def test_the_resume_pipeline_writes_to_a_dated_file_by_default():
+    """Hardening 17: the default output was literally ``candidates-{{ ds }}.jsonl`` (a param default is not rendered)."""
+    dag = dagbag(EXAMPLES).dags["taptalent_resume_pipeline"]
+    template = dag.get_task("fetch_candidates").output_path
+    params = {name: dag.params[name] for name in dag.params}
+    env = dag.get_template_env()
+    rendered = env.from_string(template).render(params=params, ds="2026-12-01")
+    assert rendered.endswith("/taptalent/candidates-2026-12-01.jsonl") and "{" not in rendered
+    params["output_path"] = "/data/mine.jsonl"
+    assert env.from_string(template).render(params=params, ds="2026-12-01") == "/data/mine.jsonl"

@@ -1,0 +1,585 @@
+"""Regression tests for the defects the adversarial review and the newcomer's walk-through found.
+
+Each test names the item of the hardening issue it covers (``item N``) and failed before its fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import httpx
+import pytest
+import respx
+
+from airflow_provider_taptalent import _http
+from airflow_provider_taptalent._http import RetryPolicy
+from airflow_provider_taptalent.exceptions import (
+    TapTalentConfigurationError,
+    TapTalentConnectionError,
+    TapTalentRateLimitError,
+    TapTalentServerError,
+)
+from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+from airflow_provider_taptalent.models import parse_timestamp
+from airflow_provider_taptalent.operators.taptalent import TapTalentCreateJobOperator, TapTalentSyncJobsOperator
+from tests.conftest import FAKE_API, TEST_KEY, set_connection
+
+JOB = {"title": "Data Engineer", "city": "Berlin", "state": "Berlin", "country": "Germany"}
+
+
+# -- a server that answers one byte at a time -------------------------------------------------------------
+
+
+class DripServer:
+    """A TCP server on 127.0.0.1 that sends a 200's headers, then its body one byte every ``interval``.
+
+    Each byte restarts httpx's read timeout, so only a total deadline ends such a request.
+    """
+
+    def __init__(self, interval: float = 0.1, body: bytes = b'{"id": 1, "title": "Slow job"}' + b" " * 200) -> None:
+        self.interval = interval
+        self.body = body
+        self.stop = threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(self.body)}\r\n\r\n"
+                conn.sendall(head.encode())
+                for byte in self.body:
+                    if self.stop.wait(self.interval):  # the fault under test: a server that drips
+                        return
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    def __enter__(self) -> DripServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+@pytest.fixture
+def drip(monkeypatch) -> Iterator[DripServer]:
+    with DripServer() as server:
+        set_connection(monkeypatch, password=TEST_KEY, host=f"http://127.0.0.1:{server.port}", extra={"timeout": 0.5})
+        yield server
+
+
+def test_item1_a_dripping_answer_ends_at_the_request_deadline(drip):
+    """Before: 240 bytes at 0.1 s each kept get_job alive ~24 s with timeout 0.5 (the read timeout restarts)."""
+    hook = TapTalentHook(max_retries=0)
+    assert hook.settings.request_deadline == 1.0  # twice the read timeout, by default
+    started = time.monotonic()
+    with pytest.raises(TapTalentConnectionError, match="timed out"):
+        hook.get_job(1)
+    assert time.monotonic() - started < 5  # 1 s deadline; 24 s without it
+
+
+def test_item1_the_async_path_keeps_the_same_deadline(drip):
+    async def main() -> None:
+        async with TapTalentHook(max_retries=0) as hook:
+            await hook.aget_job(1)
+
+    started = time.monotonic()
+    with pytest.raises(TapTalentConnectionError, match="timed out"):
+        asyncio.run(main())
+    assert time.monotonic() - started < 5
+
+
+def test_item1_an_explicit_request_deadline_is_read_from_the_connection(monkeypatch):
+    set_connection(monkeypatch, password=TEST_KEY, extra={"timeout": 10, "request_deadline": 12})
+    assert TapTalentHook().settings.request_deadline == 12
+    set_connection(monkeypatch, password=TEST_KEY, extra={"request_deadline": "soon"})
+    with pytest.raises(TapTalentConfigurationError, match="request_deadline"):
+        TapTalentHook().settings  # noqa: B018
+
+
+def test_item1_test_connection_answers_within_its_budget(drip, monkeypatch):
+    monkeypatch.setattr("airflow_provider_taptalent.hooks.taptalent._TEST_CONNECTION_BUDGET", 1.5)
+    started = time.monotonic()
+    ok, message = TapTalentHook().test_connection()
+    assert not ok and "timed out" in message
+    assert time.monotonic() - started < 5
+
+
+def test_item1_a_trigger_fires_at_its_end_time_while_a_request_hangs(monkeypatch):
+    """Before: a trigger with a 3 s deadline fired after 31 s, its poll stuck on a dripping answer."""
+    from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
+
+    with DripServer(interval=0.5) as server:
+        # A generous per-request deadline (60 s): only the trigger's own end time can end this wait.
+        set_connection(
+            monkeypatch,
+            password=TEST_KEY,
+            host=f"http://127.0.0.1:{server.port}",
+            extra={"timeout": 30, "request_deadline": 60},
+        )
+        trigger = TapTalentBatchTrigger(["b1"], "taptalent_default", 0.1, time.time() + 1.0)
+
+        async def first_event() -> dict:
+            async for event in trigger.run():
+                return event.payload
+            raise AssertionError("no event")
+
+        started = time.monotonic()
+        payload = asyncio.run(first_event())
+    assert payload["status"] == "timeout"
+    assert time.monotonic() - started < 5
+
+
+# -- create recovery ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(fake_conn, waits):
+    with respx.mock(base_url=FAKE_API, assert_all_called=False) as mock:
+        yield mock
+
+
+def _job(job_id: int, created: float, **fields: object) -> dict:
+    return {"id": job_id, **JOB, **fields, "createdAt": int(created), "updatedAt": int(created)}
+
+
+def test_item2_recovery_never_adopts_a_job_that_existed_before_the_create(api):
+    """Before: after a 503, a job with the same fields made 4 minutes earlier was returned as the new one."""
+    older = _job(10001, time.time() - 240)
+    api.get("/jobs").respond(json={"jobs": [older], "totalJobs": 1})
+    created = _job(10002, time.time())
+    post = api.post("/jobs").mock(
+        side_effect=[httpx.Response(503, json={"error": {"code": "INTERNAL_ERROR"}}), httpx.Response(200, json=created)]
+    )
+    job = TapTalentHook().create_job(JOB, idempotency_key="k1")
+    assert job.id == 10002
+    assert post.call_count == 2
+
+
+def test_item2_recovery_skips_the_jobs_the_caller_knows(api):
+    known = _job(10001, time.time())  # created a moment ago, by another record of the same sync
+    api.get("/jobs").respond(json={"jobs": [known], "totalJobs": 1})
+    post = api.post("/jobs").mock(
+        side_effect=[httpx.Response(503, json={"error": {}}), httpx.Response(200, json=_job(10002, time.time()))]
+    )
+    job = TapTalentHook().create_job(JOB, idempotency_key="k2", known_job_ids=[10001])
+    assert job.id == 10002 and post.call_count == 2
+
+
+def test_item2_recovery_still_finds_the_job_its_own_attempt_made(api):
+    mine = _job(10003, time.time())
+    api.get("/jobs").respond(json={"jobs": [mine], "totalJobs": 1})
+    post = api.post("/jobs").mock(side_effect=[httpx.Response(502, json={"error": {}})])
+    assert TapTalentHook().create_job(JOB, idempotency_key="k3", known_job_ids=[10001]).id == 10003
+    assert post.call_count == 1
+
+
+def test_item2_create_job_operator_without_skip_does_not_return_a_pre_existing_job(api):
+    api.get("/jobs").respond(json={"jobs": [_job(10001, time.time() - 120)], "totalJobs": 1})
+    api.post("/jobs").mock(
+        side_effect=[httpx.Response(503, json={"error": {}}), httpx.Response(200, json=_job(10002, time.time()))]
+    )
+    ti = SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1)
+    assert TapTalentCreateJobOperator(task_id="t", job=JOB, skip_if_exists=False).execute({"ti": ti}) == 10002
+
+
+def _sync(records, state_path, **kwargs):
+    ti = SimpleNamespace(dag_id="d", task_id="sync", run_id="r", map_index=-1, xcom_push=lambda key, value: None)
+    operator = TapTalentSyncJobsOperator(task_id="sync", jobs=records, state_path=str(state_path), **kwargs)
+    return operator.execute({"ti": ti})
+
+
+def _records(*ids: str, **fields: object) -> list[dict]:
+    return [{"external_id": i, "updated_at": "2026-01-01T00:00:00Z", **JOB, **fields} for i in ids]
+
+
+def test_item2_two_identical_records_get_two_jobs_when_a_create_fails_ambiguously(
+    sandbox_conn, sandbox, tmp_path, monkeypatch
+):
+    """Before: REQ-2's create hit a 503 before commit; recovery took REQ-1's job: {'REQ-1': 10001, 'REQ-2': 10001}."""
+    real_exchange = _http.Transport._exchange
+    posts = []
+
+    def exchange(self, call, attempt):
+        if call.request.method == "POST" and call.request.path == "/jobs":
+            posts.append(call.request.idempotency_key)
+            if len(posts) == 2:  # REQ-2's first attempt: a 503 before TapTalent did anything
+                raise TapTalentServerError("injected 503", status_code=503)
+        return real_exchange(self, call, attempt)
+
+    monkeypatch.setattr(_http.Transport, "_exchange", exchange)
+    monkeypatch.setattr(RetryPolicy, "sleep", staticmethod(lambda seconds: None))
+    state = tmp_path / "state.json"
+    counts = _sync(_records("REQ-1", "REQ-2"), state, adopt_existing=False)
+    assert counts["created"] == 2
+    mapped = {k: v["job_id"] for k, v in json.loads(state.read_text())["jobs"].items()}
+    assert len(set(mapped.values())) == 2, mapped
+    assert len(sandbox.state()["companies"]["1"]["jobs"]) == 2
+
+
+# -- two syncs on one state file --------------------------------------------------------------------------
+
+
+def test_item3_two_concurrent_syncs_on_one_state_create_each_job_once(sandbox_conn, sandbox, tmp_path):
+    """Before: both runs crashed on the shared ``.tmp`` name and left duplicate jobs."""
+    state = tmp_path / "shared" / "state.json"
+    records = _records(*(f"ATS-{n}" for n in range(20)))
+    for n, r in enumerate(records):
+        r["title"] = f"Engineer {n}"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def one_run() -> None:
+        try:
+            barrier.wait()
+            _sync(records, state)
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    titles = [job["title"] for job in sandbox.state()["companies"]["1"]["jobs"]]
+    assert sorted(titles) == sorted(r["title"] for r in records)  # each once
+    assert not list(state.parent.glob("*.tmp"))
+
+
+def test_item3_the_sync_operator_runs_one_instance_at_a_time_by_default():
+    operator = TapTalentSyncJobsOperator(task_id="s", jobs=[], state_path="/tmp/s.json")
+    assert operator.max_active_tis_per_dag == 1
+    assert (
+        TapTalentSyncJobsOperator(
+            task_id="t", jobs=[], state_path="/x", max_active_tis_per_dag=3
+        ).max_active_tis_per_dag
+        == 3
+    )
+
+
+def test_item3_a_state_on_object_storage_changed_by_another_run_stops_the_sync(tmp_path):
+    from airflow_provider_taptalent._compat import ObjectStoragePath
+    from airflow_provider_taptalent._sync import SyncState
+
+    path = ObjectStoragePath("memory://taptalent-test/state.json")
+    path.write_text(json.dumps({"version": 1, "jobs": {}}))
+    state = SyncState.load(path)
+    path.write_text(json.dumps({"version": 1, "jobs": {"X": {"job_id": 1}}}))  # another run saved meanwhile
+    state.jobs["Y"] = {"job_id": 2}
+    with pytest.raises(Exception, match="changed by another run"):
+        state.save()
+    assert "Y" not in path.read_text()
+
+
+# -- item 5: state writes proportional to changes ---------------------------------------------------------
+
+
+def test_item5_state_writes_grow_with_chunks_not_records(sandbox_conn, sandbox, tmp_path, monkeypatch):
+    from airflow_provider_taptalent import _sync as sync_module
+
+    saves = []
+    real_save = sync_module.SyncState.save
+    monkeypatch.setattr(sync_module.SyncState, "save", lambda self: (saves.append(1), real_save(self))[1])
+    records = _records(*(f"ATS-{n}" for n in range(120)))
+    for n, r in enumerate(records):
+        r["title"] = f"Engineer {n}"
+    state = tmp_path / "state.json"
+    assert _sync(records, state)["created"] == 120
+    assert len(saves) <= 2 * (-(-120 // sync_module.CHUNK))  # before: 240 (two full rewrites per create)
+    saves.clear()
+    assert _sync(records, state)["unchanged"] == 120
+    assert saves == []  # a run that changes nothing writes nothing
+
+
+# -- item 8: Retry-After that is not a number ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["NaN", "nan", "inf", "-inf", "1e999"])
+def test_item8_a_retry_after_that_is_not_finite_is_ignored(value):
+    assert _http._retry_after(value) is None
+    policy = RetryPolicy()
+    error = TapTalentRateLimitError("slow down", status_code=429, retry_after=float("nan"))
+    wait = policy.wait_seconds(1, error)
+    assert math.isfinite(wait) and 0 <= wait <= policy.initial_wait
+
+
+def test_item8_a_nan_retry_after_does_not_crash_the_sync_path(api, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(RetryPolicy, "sleep", staticmethod(slept.append))
+    api.get("/jobs/1").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "NaN"}, json={"error": {"code": "RATE_LIMITED"}}),
+            httpx.Response(200, json={"id": 1}),
+        ]
+    )
+    assert TapTalentHook().get_job(1).id == 1
+    assert all(math.isfinite(s) for s in slept)
+
+
+# -- items 7 and 13: async clients ---------------------------------------------------------------------------
+
+
+def test_item7_concurrent_first_polls_share_one_client(api):
+    """Before: 5 batches polled at once made 5 clients, and only the last was closed."""
+    api.get(url__regex=r"/candidates/batch/.*").respond(
+        json={"success": True, "data": {"batchId": "b", "status": "COMPLETED", "fileCount": 1, "processedCount": 1}}
+    )
+    made: list[httpx.AsyncClient] = []
+    real_init = httpx.AsyncClient.__init__
+
+    def counting_init(self, *args, **kwargs):
+        made.append(self)
+        real_init(self, *args, **kwargs)
+
+    async def main() -> None:
+        from airflow_provider_taptalent import _batches
+
+        async with TapTalentHook() as hook:
+            await _batches.apoll(hook, ["b1", "b2", "b3", "b4", "b5"])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx.AsyncClient, "__init__", counting_init)
+        asyncio.run(main())
+    assert len(made) == 1
+    assert made[0].is_closed
+
+
+def test_item13_one_hook_works_under_two_event_loops(api):
+    """Before: the second asyncio.run failed with 'Event loop is closed' (the client was bound to the first)."""
+    api.get("/jobs/1").respond(json={"id": 1})
+    hook = TapTalentHook()
+    assert asyncio.run(hook.aget_job(1)).id == 1
+    assert asyncio.run(hook.aget_job(1)).id == 1
+
+
+# -- item 11 (timestamps) and 14 (ids, future and naive times) ---------------------------------------------
+
+
+@pytest.mark.parametrize("value", [1e300, -1e300, float("nan"), float("inf"), "99999999999999999999"])
+def test_item11_an_impossible_timestamp_is_a_value_error(value):
+    with pytest.raises(ValueError, match="not a time|year"):
+        parse_timestamp(value)
+
+
+def test_item11_bad_records_fail_alone(sandbox_conn, sandbox, tmp_path):
+    """Before: ``updated_at: 1e300`` ended the whole sync with OverflowError; a raising mapping did too."""
+
+    def mapping(record):
+        if record["external_id"] == "BAD-MAP":
+            raise KeyError("department")
+        return {k: v for k, v in record.items() if k in JOB}
+
+    records = _records("OK-1", "BAD-MAP") + [{"external_id": "BAD-TIME", "updated_at": 1e300, **JOB}]
+    pushed: dict = {}
+    ti = SimpleNamespace(
+        dag_id="d", task_id="s", run_id="r", map_index=-1, xcom_push=lambda key, value: pushed.update({key: value})
+    )
+    counts = TapTalentSyncJobsOperator(
+        task_id="s", jobs=records, state_path=str(tmp_path / "s.json"), mapping=mapping
+    ).execute({"ti": ti})
+    assert (counts["created"], counts["failed"]) == (1, 2)
+    failed = {f["external_id"]: f for f in pushed["report"]["failed"]}
+    assert "KeyError" in failed["BAD-MAP"]["error"] and "mapping" in failed["BAD-MAP"]["details"]
+    assert "updated_at" in failed["BAD-TIME"]["details"]
+
+
+def test_item14_far_future_times_zero_ids_and_naive_times(sandbox_conn, sandbox, tmp_path):
+    soon = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    records = [
+        {"external_id": 0, "updated_at": soon, **JOB, "title": "Zero is an id"},
+        {"external_id": "FUTURE", "updated_at": "2099-01-01T00:00:00Z", **JOB, "title": "From the future"},
+        {"external_id": "NAIVE", "updated_at": "2026-01-01T09:00:00", **JOB, "title": "No time zone"},
+    ]
+    pushed: dict = {}
+    ti = SimpleNamespace(
+        dag_id="d", task_id="s", run_id="r", map_index=-1, xcom_push=lambda key, value: pushed.update({key: value})
+    )
+    counts = TapTalentSyncJobsOperator(task_id="s", jobs=records, state_path=str(tmp_path / "s.json")).execute(
+        {"ti": ti}
+    )
+    assert (counts["created"], counts["failed"]) == (2, 1)
+    failed = {f["external_id"]: f for f in pushed["report"]["failed"]}
+    assert "in the future" in failed["FUTURE"]["error"] and "updated_at" in failed["FUTURE"]["details"]
+    assert pushed["report"]["naive_timestamps"] == ["NAIVE"]
+    state = json.loads((tmp_path / "s.json").read_text())
+    assert set(state["jobs"]) == {"0", "NAIVE"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("not a dict", "not an object"),
+        ({"job_id": [1]}, "job_id"),
+        ({"job_id": None}, "neither a job_id nor a pending"),
+        ({"job_id": None, "pending": {"job": "x"}}, "pending create without its job"),
+        ({"job_id": 1, "content_hash": 5}, "content_hash"),
+    ],
+)
+def test_item11_a_state_entry_of_the_wrong_type_names_the_state_and_entry(tmp_path, entry, problem):
+    from airflow_provider_taptalent._compat import ObjectStoragePath
+    from airflow_provider_taptalent._sync import SyncState
+    from airflow_provider_taptalent.exceptions import TapTalentInputError
+
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"version": 1, "jobs": {"ATS-9": entry}}))
+    with pytest.raises(TapTalentInputError) as raised:
+        SyncState.load(ObjectStoragePath(str(path)))
+    assert "ATS-9" in raised.value.details["state_path"] and problem in raised.value.details["state_path"]
+
+
+# -- item 12: credentials in the base URL --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["http://user:hunter2@127.0.0.1:8080", "https://admin@partner-api.taptalent.io"])
+def test_item12_credentials_in_the_base_url_are_refused_without_echoing_them(monkeypatch, host):
+    set_connection(monkeypatch, password=TEST_KEY, host=host)
+    with pytest.raises(TapTalentConfigurationError) as raised:
+        TapTalentHook().settings  # noqa: B018
+    message = str(raised.value)
+    assert "host" in message and "user name or password" in message
+    assert "hunter2" not in message and "admin" not in message
+
+
+# -- item 6: an incomplete candidates file is never published -------------------------------------------------
+
+
+def test_item6_fewer_candidates_than_announced_keep_the_previous_file(sandbox_conn, sandbox, tmp_path, monkeypatch):
+    """Before: the short file was moved over the good one, then the task failed."""
+    from airflow_provider_taptalent.exceptions import TapTalentError
+    from airflow_provider_taptalent.operators.taptalent import TapTalentFetchCandidatesOperator
+    from tests.unit.deferral import upload
+    from tests.unit.test_operators import context
+
+    batch = upload(sandbox, 30)
+    sandbox.advance()
+    output = tmp_path / "candidates.jsonl"
+    output.write_text("yesterday's complete file\n")
+    task = TapTalentFetchCandidatesOperator(task_id="f", batch_ids=batch, output_path=str(output), per_page=10)
+    real_page = task._page
+    monkeypatch.setattr(task, "_page", lambda batch_id, n: real_page(batch_id, n)[:-1])  # the API serves one short
+    with pytest.raises(TapTalentError, match="Expected 30 candidates but read 28"):
+        task.execute(context())
+    assert output.read_text() == "yesterday's complete file\n"
+    assert not list(tmp_path.glob("*.partial"))
+
+
+# -- item 9: resume URLs that are plainly not public -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1/r.pdf",
+        "http://localhost:8080/r.pdf",
+        "http://10.0.0.7/r.pdf",
+        "http://192.168.1.2/r.pdf",
+        "http://[::1]/r.pdf",
+        "http://[::ffff:127.0.0.1]/r.pdf",
+        "http://0/r.pdf",
+        "http://2130706433/r.pdf",
+        "http://127.1/r.pdf",
+        "http://intranet/r.pdf",
+        "http://files.corp/r.pdf",
+        "http://bad host.example.com/r.pdf",
+        "https://files.example.com/r\u200b.pdf",
+        "https://user:s3cr3t@files.example.com/r.pdf",
+        "ftp://files.example.com/r.pdf",
+    ],
+)
+def test_item9_urls_that_are_not_public_are_refused_before_any_request(url):
+    from airflow_provider_taptalent._sources import resume_urls_from
+    from airflow_provider_taptalent.exceptions import TapTalentInputError
+
+    with pytest.raises(TapTalentInputError) as raised:
+        resume_urls_from([url])
+    assert "resume_urls[0]" in raised.value.details
+    assert "s3cr3t" not in json.dumps(raised.value.details)  # never the credentials
+
+
+def test_item9_public_urls_pass_and_no_error_or_log_shows_a_query_string(caplog):
+    from airflow_provider_taptalent._sources import resume_urls_from
+    from airflow_provider_taptalent.exceptions import TapTalentInputError
+
+    signed = "https://bucket.s3.eu-west-1.amazonaws.com/r.pdf?X-Amz-Signature=d34db33f&X-Amz-Credential=AKIA"
+    assert resume_urls_from([signed, "https://8.8.8.8/r.pdf"])[0] == [signed, "https://8.8.8.8/r.pdf"]
+    bad = "http://10.1.1.1/r.pdf?X-Amz-Signature=d34db33f"
+    with pytest.raises(TapTalentInputError) as raised:
+        resume_urls_from([signed, bad])
+    text = f"{raised.value} {raised.value.details} {caplog.text}"
+    assert "d34db33f" not in text and "http://10.1.1.1/r.pdf" in text
+
+
+def test_item9_the_hook_applies_the_same_rule(fake_conn):
+    from airflow_provider_taptalent.exceptions import TapTalentInputError
+
+    with respx.mock(base_url=FAKE_API) as mock, pytest.raises(TapTalentInputError):
+        TapTalentHook().bulk_upload_resumes(["http://169.254.169.254/x.pdf"])
+    assert not mock.calls
+
+
+# -- item 11: files and outputs ------------------------------------------------------------------------------
+
+
+def test_item11_a_csv_saved_by_excel_with_a_byte_order_mark_is_read(sandbox_conn, sandbox, tmp_path):
+    """Before: the BOM glued itself to the first column name, and every record failed 'no external id'."""
+    export = tmp_path / "jobs.csv"
+    export.write_bytes(
+        "\ufeffexternal_id,updated_at,title,city,state,country\r\n"
+        "ATS-1,2026-01-01T00:00:00Z,Data Engineer,Berlin,Berlin,Germany\r\n".encode()
+    )
+    assert _sync(str(export), tmp_path / "s.json")["created"] == 1
+
+
+def test_item11_a_fetch_output_path_that_is_a_folder_fails_before_any_request(sandbox_conn, sandbox, tmp_path):
+    from airflow_provider_taptalent._failures import TapTalentTaskFailed
+    from airflow_provider_taptalent.operators.taptalent import TapTalentFetchCandidatesOperator
+    from tests.unit.test_operators import context
+
+    before = len(sandbox.requests())
+    with pytest.raises(TapTalentTaskFailed, match="output_path") as raised:
+        TapTalentFetchCandidatesOperator(task_id="f", batch_ids=["b"], output_path=str(tmp_path)).execute(context())
+    assert "is a folder" in raised.value.details["output_path"]
+    assert len(sandbox.requests()) == before
+
+
+@pytest.mark.parametrize("field", ["state_path", "jobs"])
+def test_item11_an_object_store_without_its_filesystem_names_the_field_and_is_not_retried(fake_conn, field):
+    """Before: ``ValueError: No filesystem registered for scheme s3`` (retried, no field named)."""
+    pytest.importorskip("airflow")
+    try:
+        import s3fs  # noqa: F401
+
+        pytest.skip("s3fs is installed here")
+    except ImportError:
+        pass
+    from airflow_provider_taptalent._failures import TapTalentTaskFailed
+
+    args = {"jobs": [], "state_path": "/tmp/unused-state.json", field: "s3://bucket/key.json"}
+    with respx.mock(base_url=FAKE_API, assert_all_called=False) as mock, pytest.raises(TapTalentTaskFailed) as raised:
+        _sync(args["jobs"], args["state_path"])
+    assert field in raised.value.details and "s3" in raised.value.details[field]
+    assert not mock.calls
