@@ -46,6 +46,11 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "uses it. (The older extra name webhook_key is still read.)",
         "schema": {"type": ["string", "null"], "format": "password"},
     },
+    "previous_webhook_secret": {
+        "label": "Previous webhook secret",
+        "description": "During a rotation: the old secret, still accepted until every delivery carries the new one.",
+        "schema": {"type": ["string", "null"], "format": "password"},
+    },
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {

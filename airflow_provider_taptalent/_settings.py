@@ -23,6 +23,8 @@ CONN_TYPE = "taptalent"
 #: the webhook secret's extra: a name Airflow redacts (it contains "secret"); the older name is still read
 WEBHOOK_SECRET_FIELD = "webhook_secret"  # noqa: S105 (a field name, not a secret)
 LEGACY_WEBHOOK_SECRET_FIELD = "webhook_key"  # noqa: S105
+#: accepted beside the current secret while a rotation is under way
+PREVIOUS_WEBHOOK_SECRET_FIELD = "previous_webhook_secret"  # noqa: S105
 EXTRA_FIELDS = (
     "environment",
     "timeout",
@@ -30,6 +32,7 @@ EXTRA_FIELDS = (
     "max_retries",
     "max_batch_size",
     WEBHOOK_SECRET_FIELD,
+    PREVIOUS_WEBHOOK_SECRET_FIELD,
     LEGACY_WEBHOOK_SECRET_FIELD,
 )
 
@@ -66,6 +69,12 @@ def webhook_secret(extra: Mapping[str, Any]) -> str | None:
     if value is None:
         value = extra_value(extra, LEGACY_WEBHOOK_SECRET_FIELD)
     return str(value) if value is not None else None
+
+
+def webhook_secrets(extra: Mapping[str, Any]) -> list[str]:
+    """Every webhook secret a delivery may carry: the current one, then the previous one (rotation)."""
+    previous = extra_value(extra, PREVIOUS_WEBHOOK_SECRET_FIELD)
+    return [str(key) for key in (webhook_secret(extra), previous) if key]
 
 
 def settings_from_connection(

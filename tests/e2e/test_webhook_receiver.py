@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ pytestmark = [
     pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="Asset events through the API-server plugin need Airflow 3"),
 ]
 KEY = "whk_e2e_secret_123"
+NOW = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 CONSUMER = "taptalent_on_batch_completed"
 URI = asset_uri("taptalent_default")
 
@@ -27,7 +29,7 @@ URI = asset_uri("taptalent_default")
 def completed(batch_id: int) -> dict:
     return {
         "event": "resume.bulk_upload_parse.completed",
-        "timestamp": "2024-01-20T14:45:00Z",
+        "timestamp": NOW,
         "companyId": 1,
         "data": {
             "batchId": batch_id,
@@ -54,7 +56,12 @@ def webhook_conn(monkeypatch, sandbox):
     monkeypatch.setenv(
         "AIRFLOW_CONN_TAPTALENT_DEFAULT",
         json.dumps(
-            {"conn_type": "taptalent", "password": sandbox.api_key, "host": sandbox.url, "extra": {"webhook_key": KEY}}
+            {
+                "conn_type": "taptalent",
+                "password": sandbox.api_key,
+                "host": sandbox.url,
+                "extra": {"webhook_secret": KEY},
+            }
         ),
     )
 

@@ -118,7 +118,7 @@ def deployment(tmp_path, sandbox):
         "conn_type": "taptalent",
         "password": sandbox.api_key,
         "host": sandbox.url,
-        "extra": {"webhook_key": WEBHOOK_KEY},
+        "extra": {"webhook_secret": WEBHOOK_KEY},
     }
     airflow = Deployment(tmp_path / "airflow", connection)
     airflow.run("db", "migrate")

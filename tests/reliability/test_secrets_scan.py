@@ -25,7 +25,7 @@ UNKNOWN_KEY = "sk_test_UnknownKeyUnknownKeyXY"
 
 def dags_test(sandbox, key, dag_id, conf) -> tuple[bool, str]:
     """``airflow dags test`` with the connection in the environment; (succeeded, everything printed)."""
-    conn = {"conn_type": "taptalent", "password": key, "host": sandbox.url, "extra": {"webhook_key": WEBHOOK_KEY}}
+    conn = {"conn_type": "taptalent", "password": key, "host": sandbox.url, "extra": {"webhook_secret": WEBHOOK_KEY}}
     env = {**os.environ, "AIRFLOW_CONN_TAPTALENT_DEFAULT": json.dumps(conn)}
     airflow = str(Path(sys.executable).with_name("airflow"))
     done = subprocess.run(

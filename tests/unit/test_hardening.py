@@ -255,7 +255,7 @@ def test_item3_two_concurrent_syncs_on_one_state_create_each_job_once(sandbox_co
         try:
             barrier.wait()
             _sync(records, state)
-        except BaseException as error:  # noqa: BLE001 (reported below)
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=one_run) for _ in range(2)]
@@ -380,7 +380,7 @@ def test_item13_one_hook_works_under_two_event_loops(api):
 
 @pytest.mark.parametrize("value", [1e300, -1e300, float("nan"), float("inf"), "99999999999999999999"])
 def test_item11_an_impossible_timestamp_is_a_value_error(value):
-    with pytest.raises(ValueError, match="not a time|year"):
+    with pytest.raises(ValueError, match=r"not a time|year"):
         parse_timestamp(value)
 
 
@@ -392,7 +392,7 @@ def test_item11_bad_records_fail_alone(sandbox_conn, sandbox, tmp_path):
             raise KeyError("department")
         return {k: v for k, v in record.items() if k in JOB}
 
-    records = _records("OK-1", "BAD-MAP") + [{"external_id": "BAD-TIME", "updated_at": 1e300, **JOB}]
+    records = [*_records("OK-1", "BAD-MAP"), {"external_id": "BAD-TIME", "updated_at": 1e300, **JOB}]
     pushed: dict = {}
     ti = SimpleNamespace(
         dag_id="d", task_id="s", run_id="r", map_index=-1, xcom_push=lambda key, value: pushed.update({key: value})
@@ -583,3 +583,173 @@ def test_item11_an_object_store_without_its_filesystem_names_the_field_and_is_no
         _sync(args["jobs"], args["state_path"])
     assert field in raised.value.details and "s3" in raised.value.details[field]
     assert not mock.calls
+
+
+# -- item 4: secret extras under names Airflow redacts -----------------------------------------------------------
+
+
+def test_item4_the_webhook_secret_is_redacted_by_airflows_own_connection_api():
+    """Before: ``webhook_key`` came back in clear from GET /api/v2/connections and the UI's editor."""
+    datamodels = pytest.importorskip("airflow.api_fastapi.core_api.datamodels.connections")
+    extra = json.dumps({"webhook_secret": "whsec-1", "previous_webhook_secret": "whsec-0", "timeout": 30})
+    response = datamodels.ConnectionResponse(
+        connection_id="taptalent_default",
+        conn_type="taptalent",
+        password="sk_test_x",
+        extra=extra,
+        **dict.fromkeys(("description", "host", "login", "schema", "port", "team_name")),
+    )
+    shown = json.loads(response.extra)
+    assert shown == {"webhook_secret": "***", "previous_webhook_secret": "***", "timeout": 30}
+    from airflow_provider_taptalent._form import CONN_FIELDS
+
+    secret_fields = [name for name, spec in CONN_FIELDS.items() if spec["schema"].get("format") == "password"]
+    assert secret_fields  # every secret field of the form is one Airflow redacts
+    shown = json.loads(
+        datamodels.ConnectionResponse.model_validate(
+            {**response.model_dump(by_alias=True), "extra": json.dumps(dict.fromkeys(secret_fields, "s"))}
+        ).extra
+    )
+    assert set(shown.values()) == {"***"}
+
+
+def test_item4_the_old_extra_name_is_still_read(monkeypatch):
+    from airflow_provider_taptalent._form import CONN_FIELDS
+
+    set_connection(monkeypatch, password=TEST_KEY, extra={"webhook_key": "old-name"})
+    assert TapTalentHook().settings.webhook_key == "old-name"
+    set_connection(monkeypatch, password=TEST_KEY, extra={"webhook_key": "old", "webhook_secret": "new"})
+    assert TapTalentHook().settings.webhook_key == "new"
+    assert "webhook_secret" in CONN_FIELDS and "webhook_key" not in CONN_FIELDS
+
+
+# -- item 10: the webhook receiver under attack ------------------------------------------------------------------
+
+
+WEBHOOK_SECRET = "whsec_hardening_test"
+
+
+def _delivery(**changes: object) -> dict:
+    body = {
+        "event": "resume.bulk_upload_parse.completed",
+        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "companyId": 1,
+        "data": {"batchId": 7, "status": "COMPLETED", "fileCount": 1, "successCount": 1, "failedCount": 0},
+    }
+    body.update(changes)
+    return body
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.events: list = []
+
+    def record(self, conn_id, event):
+        self.events.append((conn_id, event.dedupe_key))
+        return "recorded"
+
+
+def _client(lookup=None, **limits):
+    from fastapi.testclient import TestClient
+
+    from airflow_provider_taptalent.webhooks import create_app
+
+    recorder = _Recorder()
+    app = create_app(recorder=recorder, key_lookup=lookup or (lambda conn_id: WEBHOOK_SECRET), **limits)
+    return TestClient(app), recorder
+
+
+def _post(client, conn_id="taptalent_default", body=None, key=WEBHOOK_SECRET, raw=None):
+    content = raw if raw is not None else json.dumps(body or _delivery()).encode()
+    return client.post(f"/{conn_id}", content=content, headers={"X-Webhook-Key": key})
+
+
+def test_item10_an_unverified_callers_path_never_reaches_the_log(caplog):
+    client, _ = _client()
+    caplog.set_level("INFO", logger="airflow_provider_taptalent.webhooks.app")
+    injected = "taptalent_default%0A2026-12-01 INFO forged line"
+    assert _post(client, conn_id=injected, key="wrong").status_code == 404
+    assert _post(client, conn_id="made_up_conn", key="wrong").status_code == 401
+    assert "forged" not in caplog.text and "made_up_conn" not in caplog.text
+
+
+def test_item10_a_flood_of_unauthenticated_posts_is_rate_limited_and_spends_few_lookups():
+    """Before: 3,000 posts in 9 s, every one a secrets look-up and a cache entry that never shrank."""
+    lookups = []
+    client, recorder = _client(lookup=lambda conn_id: lookups.append(conn_id) or None)
+    answers = [_post(client, conn_id=f"conn_{n}", key="guess").status_code for n in range(300)]
+    assert answers.count(429) > 200 and set(answers) <= {401, 429}
+    assert len(lookups) <= 25  # the cache-miss burst; made-up ids cost nothing after it
+    limited = _post(client, conn_id="conn_x", key="guess")
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert recorder.events == []
+
+
+def test_item10_the_per_connection_limit_answers_429_with_retry_after():
+    client, recorder = _client(per_source=(1000, 1000), per_connection=(1, 3))
+    codes = [_post(client, body=_delivery(data={"batchId": n, "status": "COMPLETED"})).status_code for n in range(6)]
+    assert codes[:3] == [200, 200, 200] and set(codes[3:]) == {429}
+    assert len(recorder.events) == 3
+
+
+def test_item10_the_key_cache_is_bounded():
+    from airflow_provider_taptalent.webhooks import app as app_module
+
+    keys = app_module._CachedKeys(lambda conn_id: None, app_module.RateLimit(1e9, 1e9))
+    for n in range(app_module.KEY_CACHE_SIZE * 3):
+        keys.get(f"c{n}")
+    assert len(keys._cache) == app_module.KEY_CACHE_SIZE
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (json.dumps(_delivery(timestamp=1e300)).encode(), "not a TapTalent event"),
+        (b'{"event": "x", "data": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested deeper"),
+        (json.dumps(_delivery(timestamp="2019-05-01T00:00:00Z")).encode(), "time window"),
+        (json.dumps(_delivery(timestamp=None)).encode(), "no timestamp"),
+    ],
+)
+def test_item10_hostile_bodies_with_a_valid_key_are_400_not_500(raw, says):
+    """Before: ``timestamp: 1e300`` and deep nesting answered 500 for ever (redelivered); 2019 was recorded."""
+    client, recorder = _client()
+    response = _post(client, raw=raw)
+    assert response.status_code == 400, response.text
+    assert says in response.json()["error"]
+    assert recorder.events == []
+
+
+def test_item10_the_key_is_checked_before_the_body_is_read():
+    """Before: a slow body held a connection 21 s before the key was even looked at."""
+    client, _ = _client()
+    read = []
+
+    def body():
+        read.append(1)
+        yield json.dumps(_delivery()).encode()
+
+    response = client.post("/taptalent_default", content=body(), headers={"X-Webhook-Key": "wrong"})
+    assert response.status_code == 401
+    assert read == []
+
+
+def test_item10_a_body_that_does_not_arrive_in_time_is_408(monkeypatch):
+    from airflow_provider_taptalent.webhooks import app as app_module
+
+    async def never(request):
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(app_module, "BODY_SECONDS", 0.05)
+    monkeypatch.setattr(app_module, "_read_limited", never)
+    client, _ = _client()
+    assert _post(client).status_code == 408
+
+
+def test_item10_rotation_accepts_the_current_and_the_previous_secret():
+    client, recorder = _client(lookup=lambda conn_id: ["new-secret", "old-secret"])
+    assert _post(client, key="old-secret").status_code == 200
+    assert (
+        _post(client, key="new-secret", body=_delivery(data={"batchId": 8, "status": "COMPLETED"})).status_code == 200
+    )
+    assert _post(client, key="older-secret").status_code == 401
+    assert len(recorder.events) == 2

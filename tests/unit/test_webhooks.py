@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timezone
 
 import httpx
 import pytest
@@ -17,9 +18,10 @@ from airflow_provider_taptalent.webhooks import verify as verify_module
 from airflow_provider_taptalent.webhooks.recorders import RestApiRecorder, asset_uri
 
 KEY = "whk_live_secret_value_42"
+NOW = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 COMPLETED = {
     "event": "resume.bulk_upload_parse.completed",
-    "timestamp": "2024-01-20T14:45:00Z",
+    "timestamp": NOW,
     "companyId": 12345,
     "data": {"batchId": 7, "status": "COMPLETED", "fileCount": 25, "successCount": 23, "failedCount": 2, "jobId": None},
 }
@@ -29,7 +31,7 @@ def headers(key=KEY, event="resume.bulk_upload_parse.completed"):
     return {
         "X-Webhook-Key": key,
         "X-Webhook-Event": event,
-        "X-Webhook-Timestamp": "2024-01-20T14:45:00Z",
+        "X-Webhook-Timestamp": NOW,
         "Content-Type": "application/json",
     }
 
