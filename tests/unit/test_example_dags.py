@@ -59,7 +59,7 @@ def test_the_resume_pipeline_waits_in_the_triggerer():
 
 
 def test_the_resume_pipeline_writes_to_a_dated_file_by_default():
-    """Hardening 17: the default output was literally ``candidates-{{ ds }}.jsonl`` (param defaults are not rendered)."""
+    """Hardening 17: the default output was literally ``candidates-{{ ds }}.jsonl`` (defaults are not rendered)."""
     dag = dagbag(EXAMPLES).dags["taptalent_resume_pipeline"]
     template = dag.get_task("fetch_candidates").output_path
     params = {name: dag.params[name] for name in dag.params}
