@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import socket
 import sys
@@ -21,6 +22,11 @@ def parser() -> argparse.ArgumentParser:
         description="A local emulator of the TapTalent Partner API, for developing and testing DAGs.",
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other than loopback: anyone who reaches it can steer the sandbox (no key needed)",
+    )
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     p.add_argument("--seed", type=int, default=0, help="fixes the API keys, synthetic people and faults")
     p.add_argument("--batch-seconds", type=float, default=5.0, help="time a bulk upload takes to finish")
@@ -79,6 +85,16 @@ def config_from(args: argparse.Namespace) -> SandboxConfig:
     )
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
@@ -103,7 +119,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     from airflow_provider_taptalent.sandbox.app import create_app
 
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if not args.allow_remote and not is_loopback(args.host):
+        cli.error(
+            f"--host {args.host} is reachable from other machines, and the sandbox's control API needs no key: "
+            "add --allow-remote if that is what you want"
+        )
     port = args.port or free_port(args.host)
     app = create_app(config_from(args))
     print(banner(args.host, port, app.sandbox.primary_key), flush=True)

@@ -12,6 +12,10 @@ GET/PATCH /webhooks          {"url", "key", "duplicate_rate", "reorder_seconds",
                              "timeout"}
 GET  /webhooks/deliveries    every delivery attempt
 POST /keys                   {"key", "companyId", "active"}: add or (de)activate a key
+
+Changes (POST, PATCH) must come from no browser page but the sandbox's own: a request with another
+``Origin`` is refused (403), and a body must be ``application/json`` (415), which no cross-origin page can
+send without a preflight the sandbox never grants.
 """
 
 from __future__ import annotations
@@ -19,13 +23,25 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from airflow_provider_taptalent.sandbox.app import sandbox_of
 from airflow_provider_taptalent.sandbox.errors import ApiError, json_response
 
-router = APIRouter()
+
+async def _not_from_another_site(request: Request) -> None:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise ApiError(403, "The control API takes no requests from other sites.")
+    has_body = request.headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in request.headers
+    if has_body and not request.headers.get("content-type", "").startswith("application/json"):
+        raise ApiError(415, "The control API takes application/json bodies only.")
+
+
+router = APIRouter(dependencies=[Depends(_not_from_another_site)])
 
 
 async def _body(request: Request) -> dict[str, Any]:
