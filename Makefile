@@ -5,7 +5,11 @@ PYTHON ?= python3
 AIRFLOW_VERSION ?= 3.3.2
 # The versions CI tests beside $(AIRFLOW_VERSION): the unit suite and one end-to-end DAG each.
 MATRIX_VERSIONS ?= 2.11.2 3.0.6 3.1.8 3.2.2
+# The lowest and the highest supported Python beside the main one, on Airflow $(AIRFLOW_VERSION): the same.
+PYTHON_VERSIONS ?= 3.10 3.13
 UV_VERSION := 0.13.9
+PORT ?= 8080
+SANDBOX_PORT ?= 8765
 
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
@@ -16,13 +20,13 @@ UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help setup test lint typecheck test-full test-matrix test-version demo sandbox airflow bench reliability lock clean
+.PHONY: help setup test lint typecheck test-full test-matrix test-version test-python test-pythons demo sandbox airflow bench reliability lock clean
 
 help:
 	@echo "make demo         the sandbox + Airflow on SQLite + both example DAGs, end to end"
 	@echo "make test         lint, types, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS))"
-	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:8080)"
-	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox connection"
+	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:$(SANDBOX_PORT))"
+	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox (PORT=, SANDBOX_PORT=)"
 	@echo "make bench        benchmark scripts (print tables)"
 	@echo "make reliability  fault-injection runs, with the report table"
 
@@ -39,6 +43,12 @@ $(VENV)/.installed: $(UV) pyproject.toml $(CONSTRAINTS)
 .venv-%/.installed: $(UV) pyproject.toml constraints/airflow-%.txt
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-$*
 	VIRTUAL_ENV=.venv-$* $(UV_INSTALL) -c constraints/airflow-$*.txt -e '.[dev,sandbox]'
+	touch $@
+
+# One environment per extra Python version, on the main Airflow: .pyvenv-<python>.
+.pyvenv-%/.installed: $(UV) pyproject.toml constraints/airflow-$(AIRFLOW_VERSION)-py%.txt
+	$(UV) venv --quiet --allow-existing --python "$$(scripts/find_python.sh $*)" .pyvenv-$*
+	VIRTUAL_ENV=.pyvenv-$* $(UV_INSTALL) -c constraints/airflow-$(AIRFLOW_VERSION)-py$*.txt -e '.[dev,sandbox]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -62,16 +72,25 @@ test-version: .venv-$(V)/.installed
 test-matrix:
 	@for v in $(MATRIX_VERSIONS); do echo "== Airflow $$v"; $(MAKE) --no-print-directory test-version V=$$v || exit 1; done
 
-test: lint typecheck test-full test-matrix
+# The unit suite and the smoke end-to-end DAG on another Python: make test-python P=3.10
+test-python: .pyvenv-$(P)/.installed
+	.pyvenv-$(P)/bin/python -m pytest -q -p no:cacheprovider tests/unit -m "not e2e"
+	.pyvenv-$(P)/bin/python -m pytest -q -p no:cacheprovider tests/e2e -m smoke
+
+test-pythons:
+	@for p in $(PYTHON_VERSIONS); do echo "== Python $$p, Airflow $(AIRFLOW_VERSION)"; $(MAKE) --no-print-directory test-python P=$$p || exit 1; done
+
+test: lint typecheck test-full test-matrix test-pythons
 
 demo: setup
 	$(VENV)/bin/python scripts/demo.py
 
 sandbox: setup
-	$(VENV)/bin/taptalent-sandbox --host 127.0.0.1 --port 8080
+	$(VENV)/bin/taptalent-sandbox --host 127.0.0.1 --port $(SANDBOX_PORT)
 
+# make airflow PORT=8081 SANDBOX_PORT=8766: both ports settable (the tasks' execution API follows PORT)
 airflow: setup
-	$(VENV)/bin/python scripts/standalone.py
+	PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(VENV)/bin/python scripts/standalone.py
 
 bench: setup
 	$(VENV)/bin/python benchmarks/run_all.py
@@ -87,7 +106,12 @@ lock: $(UV)
 		if [ -f constraints/pins/airflow-$$v.in ]; then cat constraints/pins/airflow-$$v.in >> .lock-pin.txt; fi; \
 		$(UV) pip compile --quiet --no-header --annotation-style line --python-version 3.11 \
 			--extra dev --extra sandbox -c .lock-pin.txt -o constraints/airflow-$$v.txt pyproject.toml || exit 1; \
+	done
+	@for p in $(PYTHON_VERSIONS); do \
+		echo "apache-airflow==$(AIRFLOW_VERSION)" > .lock-pin.txt; \
+		$(UV) pip compile --quiet --no-header --annotation-style line --python-version $$p \
+			--extra dev --extra sandbox -c .lock-pin.txt -o constraints/airflow-$(AIRFLOW_VERSION)-py$$p.txt pyproject.toml || exit 1; \
 	done; rm -f .lock-pin.txt
 
 clean:
-	rm -rf $(TOOLS) .venv .venv-* .airflow-* build dist *.egg-info
+	rm -rf $(TOOLS) .venv .venv-* .pyvenv-* .airflow-* build dist *.egg-info

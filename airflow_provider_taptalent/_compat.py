@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow import __version__ as AIRFLOW_VERSION
-from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
+from airflow.providers.common.compat.connection import get_async_connection
 from airflow.providers.common.compat.sdk import (
     AirflowFailException,
     AirflowSensorTimeout,
@@ -22,9 +22,31 @@ from airflow.providers.common.compat.sdk import (
     PokeReturnValue,
     Stats,
     conf,
-    mask_secret,
 )
 from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+# common-compat 1.20 is the newest that installs on Python 3.10; these two arrived after it (1.23).
+try:
+    from airflow.providers.common.compat.sdk import mask_secret
+except ImportError:  # pragma: no cover (common-compat < 1.23)
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:
+        from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef]
+try:
+    from airflow.providers.common.compat.connection import get_async_extra_dejson
+except ImportError:  # pragma: no cover (common-compat < 1.23)
+
+    async def get_async_extra_dejson(conn: Any) -> dict[str, Any]:
+        """``conn.extra_dejson`` without blocking the loop: it may call the supervisor synchronously."""
+        if hasattr(conn, "aextra_dejson"):
+            extra: dict[str, Any] = await conn.aextra_dejson()
+            return extra
+        from asgiref.sync import sync_to_async
+
+        return await sync_to_async(lambda: dict(conn.extra_dejson))()
+
+
 from packaging.version import Version
 
 _BASE_VERSION = Version(Version(AIRFLOW_VERSION).base_version)

@@ -10,7 +10,10 @@ which failures are retried is decided here, next to the classes, and nowhere els
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow_provider_taptalent._failures import TapTalentTaskFailed
 
 __all__ = [
     "TapTalentAccountInactiveError",
@@ -24,6 +27,7 @@ __all__ = [
     "TapTalentPermissionError",
     "TapTalentRateLimitError",
     "TapTalentServerError",
+    "TapTalentTaskFailed",
     "TapTalentTimeoutError",
     "TapTalentValidationError",
     "TapTalentWebhookError",
@@ -208,3 +212,13 @@ def error_from_response(
     if cls is TapTalentRateLimitError:
         return TapTalentRateLimitError(text, retry_after=retry_after, **fields)
     return cls(text, **fields)
+
+
+def __getattr__(name: str) -> Any:
+    """``TapTalentTaskFailed`` (an Airflow exception) is imported on first use, so that this module, and
+    every error above, stays importable without Airflow."""
+    if name == "TapTalentTaskFailed":
+        from airflow_provider_taptalent._failures import TapTalentTaskFailed
+
+        return TapTalentTaskFailed
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,6 +29,11 @@ SYNC_LINE = re.compile(
     r"(?P<conflicts>\d+) conflicts, (?P<failed>\d+) failed, (?P<drifted>\d+) drifted"
 )
 REPORT_LINE = re.compile(r"TAPTALENT REPORT (\{.*\})")
+#: task log lines shown while a command runs, so that a wait is never silent
+PROGRESS_LINE = re.compile(
+    r"(Waiting for TapTalent batches: .*?files processed|TapTalent batches: .*?files processed"
+    r"|Batch \d+/\d+ accepted: .*?(?= \[|$)|Fetched [\d,]+ / [\d,]+ candidates)"
+)
 
 
 class DemoFailed(Exception):
@@ -41,13 +46,24 @@ def step(title: str) -> float:
 
 
 def airflow(env: dict[str, str], *args: str) -> str:
-    """Run an airflow command; on failure show the end of its output and stop the demo."""
-    result = subprocess.run([str(BIN / "airflow"), *args], env=env, capture_output=True, text=True)
-    output = result.stdout + result.stderr
+    """Run an airflow command, printing its progress lines as they come; on failure show the end of its
+    output and stop the demo."""
+    process = subprocess.Popen(
+        [str(BIN / "airflow"), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        shown = PROGRESS_LINE.search(line)
+        if shown:
+            print(f"   ... {shown.group(1)}", flush=True)
+    returncode = process.wait()
+    output = "".join(lines)
     failed_run = "state=failed" in output or ("DagRun Finished" in output and "state=success" not in output)
-    if result.returncode != 0 or failed_run:
+    if returncode != 0 or failed_run:
         print("\n".join(output.splitlines()[-60:]))
-        raise DemoFailed(f"`airflow {' '.join(args[:3])}` failed (exit code {result.returncode})")
+        raise DemoFailed(f"`airflow {' '.join(args[:3])}` failed (exit code {returncode})")
     return output
 
 

@@ -12,6 +12,9 @@ from airflow_provider_taptalent._compat import BaseTrigger, TriggerEvent
 from airflow_provider_taptalent._failures import describe
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 
+#: the least time between two progress lines of one wait
+PROGRESS_SECONDS = 30.0
+
 
 class TapTalentBatchTrigger(BaseTrigger):
     """Polls batches until every one is COMPLETED or FAILED, or ``end_time`` passes; fires one event.
@@ -58,7 +61,7 @@ class TapTalentBatchTrigger(BaseTrigger):
     async def _wait(self) -> dict[str, Any]:
         finished: dict[str, dict[str, Any]] = {}
         pending = list(self.batch_ids)
-        reported = -1
+        self._reported, self._reported_at = "", -PROGRESS_SECONDS
         try:
             # One hook, so one async client and one connection look-up, for the whole wait.
             async with TapTalentHook(self.taptalent_conn_id) as hook:
@@ -76,17 +79,21 @@ class TapTalentBatchTrigger(BaseTrigger):
                     pending = [b for b in pending if str(b) not in finished]
                     if not pending:
                         return {"status": "success", "batches": self._in_order(finished)}
-                    if len(pending) != reported:  # a line when something changed, not on every poll
-                        self.log.info(
-                            "Waiting for TapTalent batches: %d of %d still running", len(pending), len(self.batch_ids)
-                        )
-                        reported = len(pending)
+                    # Progress with counts; each request is already at DEBUG.
+                    running = [s for s in summaries if not _batches.is_terminal(s)]
+                    self._report(_batches.progress([*finished.values(), *running]))
                     remaining = self.end_time - time.time()
                     if remaining <= 0:
                         return self._timeout(pending, finished)
                     await asyncio.sleep(min(self.poll_interval, remaining))
         except Exception as error:  # a trigger reports every failure as its one event, with the ids
             return {"status": "error", "message": describe(error), "batch_ids": self.batch_ids}
+
+    def _report(self, progress: str) -> None:
+        """A progress line when it moved, at most every PROGRESS_SECONDS (a triggerer runs many waits)."""
+        if progress != self._reported and time.monotonic() - self._reported_at >= PROGRESS_SECONDS:
+            self.log.info("Waiting for TapTalent batches: %s", progress)
+            self._reported, self._reported_at = progress, time.monotonic()
 
     def _timeout(self, pending: list[int | str], finished: dict[str, dict[str, Any]]) -> dict[str, Any]:
         return {

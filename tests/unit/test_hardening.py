@@ -783,3 +783,96 @@ def test_item14_the_sandbox_cli_refuses_a_public_address_without_allow_remote(ho
     assert exited.value.code == 2
     assert "--allow-remote" in capsys.readouterr().err
     assert cli.is_loopback("127.0.0.1") and cli.is_loopback("::1") and cli.is_loopback("localhost")
+
+
+# -- items 15 and 16: make airflow on any port, with the login printed -------------------------------------------
+
+
+def _standalone_module():
+    import importlib.util
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("standalone", REPO / "scripts" / "standalone.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_item15_one_port_setting_moves_the_server_and_the_tasks_execution_api(monkeypatch):
+    """Before: AIRFLOW__API__PORT alone left the execution API on 8080, and every task failed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    settings = _standalone_module().port_settings(8091)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    airflow = Path(sys.executable).with_name("airflow")
+    read = subprocess.run(
+        [str(airflow), "config", "get-value", "core", "execution_api_server_url"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert read.stdout.strip() == "http://localhost:8091/execution/"
+    assert settings["AIRFLOW__API__PORT"] == settings["AIRFLOW__WEBSERVER__WEB_SERVER_PORT"] == "8091"
+
+
+def test_item16_make_airflow_says_where_the_password_is(tmp_path):
+    files = _standalone_module().password_files(tmp_path)
+    assert [f.name for f in files] == ["simple_auth_manager_passwords.json.generated", "standalone_admin_password.txt"]
+    from tests.conftest import REPO
+
+    source = (REPO / "scripts" / "standalone.py").read_text()
+    assert "login: admin" in source and "password_files(HOME)" in source
+    makefile = (REPO / "Makefile").read_text()
+    assert "PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT)" in makefile
+
+
+# -- item 22: the exception users catch is public ------------------------------------------------------------------
+
+
+def test_item22_taptalent_task_failed_is_exported_from_exceptions():
+    from airflow_provider_taptalent import exceptions
+    from airflow_provider_taptalent._compat import AirflowFailException
+    from airflow_provider_taptalent._failures import TapTalentTaskFailed as private
+    from airflow_provider_taptalent.exceptions import TapTalentTaskFailed
+
+    assert TapTalentTaskFailed is private and issubclass(TapTalentTaskFailed, AirflowFailException)
+    assert "TapTalentTaskFailed" in exceptions.__all__
+    with pytest.raises(AttributeError):
+        exceptions.NoSuchError  # noqa: B018
+
+
+# -- item 21: calm progress lines with counts ------------------------------------------------------------------------
+
+
+def test_item21_the_trigger_logs_progress_with_counts_at_a_calm_rate(api, caplog, monkeypatch):
+    """Before: one INFO line per poll per batch (the request lines), and no counts in between."""
+    from airflow_provider_taptalent.triggers import taptalent as trigger_module
+
+    polls = {"n": 0}
+
+    def batch(request):
+        polls["n"] += 1
+        done = polls["n"] >= 12
+        body = {"batchId": "b", "status": "COMPLETED" if done else "PROCESSING", "fileCount": 10}
+        body["processedCount"] = 10 if done else polls["n"] % 10
+        return httpx.Response(200, json={"success": True, "data": body})
+
+    api.get(url__regex=r"/candidates/batch/.*").mock(side_effect=batch)
+    caplog.set_level("DEBUG", logger="airflow_provider_taptalent")
+    trigger = trigger_module.TapTalentBatchTrigger(["b"], "taptalent_default", 0.001, time.time() + 60)
+
+    async def first_event():
+        async for event in trigger.run():
+            return event.payload
+
+    lines: list[str] = []
+    monkeypatch.setattr(trigger.log, "info", lambda message, *args: lines.append(message % args))
+    assert asyncio.run(first_event())["status"] == "success"
+    assert lines == ["Waiting for TapTalent batches: 0/1 batches finished, 1/10 files processed"]  # then 30 s apart
+    request_lines = [r for r in caplog.records if r.name.endswith("_http")]
+    assert request_lines and all(r.levelname == "DEBUG" for r in request_lines)
