@@ -53,3 +53,26 @@ def test_the_airflow_cli_sees_the_provider_and_tests_the_connection(airflow_db, 
         [airflow, "connections", "test", "taptalent_default"], env=env, capture_output=True, text=True
     )
     assert "Connection success!" in tested.stdout, tested.stdout + tested.stderr
+
+
+def test_the_readme_says_what_airflow_connections_test_prints(airflow_db, sandbox_conn, monkeypatch):
+    """Hardening 20: the README promised the environment and URL; Airflow's CLI prints them only on failure."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import REPO
+
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    readme = (REPO / "README.md").read_text()
+    assert "prints `Connection success!`" in readme
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TAPTALENT_BROKEN", '{"conn_type": "taptalent", "password": "sk_test_AbCdEfGhIjKlMnOpQrStUv", '
+        '"host": "http://127.0.0.1:1"}'
+    )  # fmt: skip
+    failed = subprocess.run(
+        [airflow, "connections", "test", "taptalent_broken"], env=os.environ.copy(), capture_output=True, text=True
+    )
+    assert failed.returncode == 1 and "Connection failed!" in failed.stdout
+    assert "TapTalentConnectionError" in failed.stdout  # the hook's message: what and where
