@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_taptalent._api import BASE_URLS, DEFAULT_MAX_BATCH_SIZE
+from airflow_provider_taptalent.client.contract import BASE_URLS, DEFAULT_MAX_BATCH_SIZE
 
 CONN_FIELDS: dict[str, dict[str, Any]] = {
     "environment": {

@@ -57,7 +57,7 @@ def fake_conn(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the retry policy's waits instead of sleeping them."""
-    from airflow_provider_taptalent._http import RetryPolicy
+    from airflow_provider_taptalent.client.retry import RetryPolicy
 
     recorded: list[float] = []
 

@@ -8,18 +8,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
 
-from airflow_provider_taptalent import _api, _batches
 from airflow_provider_taptalent._compat import BaseOperator, Context, default_deferrable
-from airflow_provider_taptalent._failures import fail_without_retry
-from airflow_provider_taptalent._idempotency import task_key
-from airflow_provider_taptalent._jsonl import jsonl_writer
-from airflow_provider_taptalent._sources import output_path, records_from, resume_urls_from, storage_path
-from airflow_provider_taptalent._sync import JobSync, SyncReport, SyncState, source_jobs
-from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentInputError, TapTalentTimeoutError
+from airflow_provider_taptalent.client import contract as _api
+from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError, TapTalentTimeoutError
+from airflow_provider_taptalent.client.models import Candidate, JobCreate
+from airflow_provider_taptalent.client.models.jobs import wire_name
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
-from airflow_provider_taptalent.models import Candidate, JobCreate
-from airflow_provider_taptalent.models.jobs import wire_name
 from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
+from airflow_provider_taptalent.utils import batches as _batches
+from airflow_provider_taptalent.utils.failures import fail_without_retry
+from airflow_provider_taptalent.utils.idempotency import task_key
+from airflow_provider_taptalent.utils.job_sync import JobSync, SyncReport, SyncState, source_jobs
+from airflow_provider_taptalent.utils.jsonl import jsonl_writer
+from airflow_provider_taptalent.utils.sources import output_path, records_from, resume_urls_from, storage_path
 
 __all__ = [
     "TapTalentBulkUploadResumesOperator",

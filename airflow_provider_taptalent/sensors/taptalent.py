@@ -7,7 +7,6 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
-from airflow_provider_taptalent import _batches
 from airflow_provider_taptalent._compat import (
     AirflowSensorTimeout,
     BaseSensorOperator,
@@ -15,9 +14,10 @@ from airflow_provider_taptalent._compat import (
     PokeReturnValue,
     default_deferrable,
 )
-from airflow_provider_taptalent._failures import fail_without_retry
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
+from airflow_provider_taptalent.utils import batches as _batches
+from airflow_provider_taptalent.utils.failures import fail_without_retry
 
 _DEFAULT_TIMEOUT = timedelta(days=1).total_seconds()
 

@@ -7,10 +7,10 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from airflow_provider_taptalent import _batches
 from airflow_provider_taptalent._compat import BaseTrigger, TriggerEvent
-from airflow_provider_taptalent._failures import describe
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+from airflow_provider_taptalent.utils import batches as _batches
+from airflow_provider_taptalent.utils.failures import describe
 
 #: the least time between two progress lines of one wait
 PROGRESS_SECONDS = 30.0

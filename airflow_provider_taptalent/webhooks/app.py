@@ -30,9 +30,9 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from airflow_provider_taptalent import _api
-from airflow_provider_taptalent._settings import webhook_secrets
-from airflow_provider_taptalent.exceptions import TapTalentWebhookError
+from airflow_provider_taptalent.client import contract as _api
+from airflow_provider_taptalent.client.errors import TapTalentWebhookError
+from airflow_provider_taptalent.client.settings import webhook_secrets
 from airflow_provider_taptalent.webhooks.recorders import EventRecorder, asset_uri
 from airflow_provider_taptalent.webhooks.verify import MAX_BODY_BYTES, check_key, verify_delivery
 

@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from airflow_provider_taptalent.models import WebhookEvent
+from airflow_provider_taptalent.client.models import WebhookEvent
 
 log = logging.getLogger(__name__)
 Outcome = Literal["recorded", "duplicate", "no_asset"]

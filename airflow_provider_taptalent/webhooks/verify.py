@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
-from airflow_provider_taptalent import _api
-from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentWebhookError
-from airflow_provider_taptalent.models import WebhookEvent
+from airflow_provider_taptalent.client import contract as _api
+from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentWebhookError
+from airflow_provider_taptalent.client.models import WebhookEvent
 
 MAX_BODY_BYTES: Final = 1024 * 1024  # deliveries are small JSON; anything larger is refused (413)
 #: how old a delivery may be: TapTalent's redeliveries span hours (A8); older is a replay, refused

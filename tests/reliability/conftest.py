@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_taptalent import _http
+from airflow_provider_taptalent.client import transport as _http
 
 SCALE = os.environ.get("TAPTALENT_RELIABILITY_SCALE", "ci")
 SIZES = {"ci": {"jobs": 60, "urls": 2_000}, "full": {"jobs": 300, "urls": 20_000}}[SCALE]

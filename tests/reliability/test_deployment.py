@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -213,7 +214,7 @@ def test_the_pipeline_survives_a_triggerer_restart_under_real_processes(deployme
     again = json.dumps(
         {
             "event": "resume.bulk_upload_parse.completed",
-            "timestamp": "2026-01-01T00:00:00Z",
+            "timestamp": datetime.now(timezone.utc).isoformat(),
             "data": {"batchId": state["batches"][0]["batchId"]},
         }
     )

@@ -19,8 +19,8 @@ import httpx
 import pytest
 import respx
 
-from airflow_provider_taptalent import _http
-from airflow_provider_taptalent._http import RetryPolicy
+from airflow_provider_taptalent.client import transport as _http
+from airflow_provider_taptalent.client.retry import RetryPolicy
 from airflow_provider_taptalent.exceptions import (
     TapTalentConfigurationError,
     TapTalentConnectionError,
@@ -219,17 +219,17 @@ def test_item2_two_identical_records_get_two_jobs_when_a_create_fails_ambiguousl
     sandbox_conn, sandbox, tmp_path, monkeypatch
 ):
     """Before: REQ-2's create hit a 503 before commit; recovery took REQ-1's job: {'REQ-1': 10001, 'REQ-2': 10001}."""
-    real_exchange = _http.Transport._exchange
+    real_exchange = _http.SyncTransport.exchange
     posts = []
 
-    def exchange(self, call, attempt):
-        if call.request.method == "POST" and call.request.path == "/jobs":
-            posts.append(call.request.idempotency_key)
+    def exchange(self, step):
+        if step.call.method == "POST" and step.call.path == "/jobs":
+            posts.append(step.call.idempotency_key)
             if len(posts) == 2:  # REQ-2's first attempt: a 503 before TapTalent did anything
                 raise TapTalentServerError("injected 503", status_code=503)
-        return real_exchange(self, call, attempt)
+        return real_exchange(self, step)
 
-    monkeypatch.setattr(_http.Transport, "_exchange", exchange)
+    monkeypatch.setattr(_http.SyncTransport, "exchange", exchange)
     monkeypatch.setattr(RetryPolicy, "sleep", staticmethod(lambda seconds: None))
     state = tmp_path / "state.json"
     counts = _sync(_records("REQ-1", "REQ-2"), state, adopt_existing=False)
@@ -282,7 +282,7 @@ def test_item3_the_sync_operator_runs_one_instance_at_a_time_by_default():
 
 def test_item3_a_state_on_object_storage_changed_by_another_run_stops_the_sync(tmp_path):
     from airflow_provider_taptalent._compat import ObjectStoragePath
-    from airflow_provider_taptalent._sync import SyncState
+    from airflow_provider_taptalent.utils.job_sync import SyncState
 
     path = ObjectStoragePath("memory://taptalent-test/state.json")
     path.write_text(json.dumps({"version": 1, "jobs": {}}))
@@ -298,7 +298,7 @@ def test_item3_a_state_on_object_storage_changed_by_another_run_stops_the_sync(t
 
 
 def test_item5_state_writes_grow_with_chunks_not_records(sandbox_conn, sandbox, tmp_path, monkeypatch):
-    from airflow_provider_taptalent import _sync as sync_module
+    from airflow_provider_taptalent.utils import job_sync as sync_module
 
     saves = []
     real_save = sync_module.SyncState.save
@@ -355,7 +355,7 @@ def test_item7_concurrent_first_polls_share_one_client(api):
         real_init(self, *args, **kwargs)
 
     async def main() -> None:
-        from airflow_provider_taptalent import _batches
+        from airflow_provider_taptalent.utils import batches as _batches
 
         async with TapTalentHook() as hook:
             await _batches.apoll(hook, ["b1", "b2", "b3", "b4", "b5"])
@@ -440,8 +440,8 @@ def test_item14_far_future_times_zero_ids_and_naive_times(sandbox_conn, sandbox,
 )
 def test_item11_a_state_entry_of_the_wrong_type_names_the_state_and_entry(tmp_path, entry, problem):
     from airflow_provider_taptalent._compat import ObjectStoragePath
-    from airflow_provider_taptalent._sync import SyncState
     from airflow_provider_taptalent.exceptions import TapTalentInputError
+    from airflow_provider_taptalent.utils.job_sync import SyncState
 
     path = tmp_path / "state.json"
     path.write_text(json.dumps({"version": 1, "jobs": {"ATS-9": entry}}))
@@ -511,8 +511,8 @@ def test_item6_fewer_candidates_than_announced_keep_the_previous_file(sandbox_co
     ],
 )
 def test_item9_urls_that_are_not_public_are_refused_before_any_request(url):
-    from airflow_provider_taptalent._sources import resume_urls_from
     from airflow_provider_taptalent.exceptions import TapTalentInputError
+    from airflow_provider_taptalent.utils.sources import resume_urls_from
 
     with pytest.raises(TapTalentInputError) as raised:
         resume_urls_from([url])
@@ -521,8 +521,8 @@ def test_item9_urls_that_are_not_public_are_refused_before_any_request(url):
 
 
 def test_item9_public_urls_pass_and_no_error_or_log_shows_a_query_string(caplog):
-    from airflow_provider_taptalent._sources import resume_urls_from
     from airflow_provider_taptalent.exceptions import TapTalentInputError
+    from airflow_provider_taptalent.utils.sources import resume_urls_from
 
     signed = "https://bucket.s3.eu-west-1.amazonaws.com/r.pdf?X-Amz-Signature=d34db33f&X-Amz-Credential=AKIA"
     assert resume_urls_from([signed, "https://8.8.8.8/r.pdf"])[0] == [signed, "https://8.8.8.8/r.pdf"]
@@ -555,8 +555,8 @@ def test_item11_a_csv_saved_by_excel_with_a_byte_order_mark_is_read(sandbox_conn
 
 
 def test_item11_a_fetch_output_path_that_is_a_folder_fails_before_any_request(sandbox_conn, sandbox, tmp_path):
-    from airflow_provider_taptalent._failures import TapTalentTaskFailed
     from airflow_provider_taptalent.operators.taptalent import TapTalentFetchCandidatesOperator
+    from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed
     from tests.unit.test_operators import context
 
     before = len(sandbox.requests())
@@ -576,7 +576,7 @@ def test_item11_an_object_store_without_its_filesystem_names_the_field_and_is_no
         pytest.skip("s3fs is installed here")
     except ImportError:
         pass
-    from airflow_provider_taptalent._failures import TapTalentTaskFailed
+    from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed
 
     args = {"jobs": [], "state_path": "/tmp/unused-state.json", field: "s3://bucket/key.json"}
     with respx.mock(base_url=FAKE_API, assert_all_called=False) as mock, pytest.raises(TapTalentTaskFailed) as raised:
@@ -837,8 +837,8 @@ def test_item16_make_airflow_says_where_the_password_is(tmp_path):
 def test_item22_taptalent_task_failed_is_exported_from_exceptions():
     from airflow_provider_taptalent import exceptions
     from airflow_provider_taptalent._compat import AirflowFailException
-    from airflow_provider_taptalent._failures import TapTalentTaskFailed as private
     from airflow_provider_taptalent.exceptions import TapTalentTaskFailed
+    from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed as private
 
     assert TapTalentTaskFailed is private and issubclass(TapTalentTaskFailed, AirflowFailException)
     assert "TapTalentTaskFailed" in exceptions.__all__
@@ -874,5 +874,5 @@ def test_item21_the_trigger_logs_progress_with_counts_at_a_calm_rate(api, caplog
     monkeypatch.setattr(trigger.log, "info", lambda message, *args: lines.append(message % args))
     assert asyncio.run(first_event())["status"] == "success"
     assert lines == ["Waiting for TapTalent batches: 0/1 batches finished, 1/10 files processed"]  # then 30 s apart
-    request_lines = [r for r in caplog.records if r.name.endswith("_http")]
+    request_lines = [r for r in caplog.records if r.name.endswith(".client") and "->" in r.getMessage()]
     assert request_lines and all(r.levelname == "DEBUG" for r in request_lines)

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import pytest
 
 from airflow_provider_taptalent._compat import AirflowFailException
-from airflow_provider_taptalent._failures import TapTalentTaskFailed
 from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentTimeoutError
 from airflow_provider_taptalent.operators.taptalent import (
     TapTalentBulkUploadResumesOperator,
@@ -17,6 +16,7 @@ from airflow_provider_taptalent.operators.taptalent import (
     TapTalentFetchCandidatesOperator,
 )
 from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
+from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed
 from tests.conftest import set_connection
 from tests.unit.deferral import TaskDeferred, run_deferrable, upload
 

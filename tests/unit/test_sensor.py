@@ -9,10 +9,10 @@ import pytest
 from airflow.providers.common.compat.sdk import AirflowSkipException
 
 from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS, AirflowFailException, AirflowSensorTimeout
-from airflow_provider_taptalent._failures import TapTalentTaskFailed
 from airflow_provider_taptalent.exceptions import TapTalentError
 from airflow_provider_taptalent.sensors.taptalent import TapTalentBatchSensor
 from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
+from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed
 from tests.unit.deferral import TaskDeferred, run_deferrable, upload
 
 CONTEXT = {"ti": SimpleNamespace(dag_id="d", task_id="wait", run_id="r", map_index=-1)}

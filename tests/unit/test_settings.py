@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_taptalent._settings import settings_from_connection
+from airflow_provider_taptalent.client.settings import settings_from_connection
 from airflow_provider_taptalent.exceptions import TapTalentConfigurationError
 from tests.conftest import LIVE_KEY, TEST_KEY
 

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from airflow_provider_taptalent._failures import TapTalentTaskFailed
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.operators.taptalent import TapTalentSyncJobsOperator
+from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed
 
 
 class Crash(BaseException):

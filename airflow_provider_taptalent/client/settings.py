@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from airflow_provider_taptalent import _api
-from airflow_provider_taptalent.exceptions import TapTalentConfigurationError
+from . import contract as _api
+from .errors import TapTalentConfigurationError
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -52,6 +52,10 @@ class ClientSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     max_batch_size: int = _api.DEFAULT_MAX_BATCH_SIZE
     webhook_key: str | None = field(default=None, repr=False)
+
+    def secrets(self) -> list[str]:
+        """Every secret these settings hold, for a log masker."""
+        return [secret for secret in (self.api_key, self.webhook_key) if secret]
 
 
 def extra_value(extra: Mapping[str, Any], name: str) -> Any:

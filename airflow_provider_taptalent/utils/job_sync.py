@@ -33,11 +33,11 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_taptalent._compat import ObjectStoragePath
-from airflow_provider_taptalent._idempotency import content_hash
-from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentInputError, TapTalentNotFoundError
-from airflow_provider_taptalent.models import Job, JobCreate, parse_timestamp
-from airflow_provider_taptalent.models._base import is_naive_timestamp
-from airflow_provider_taptalent.models.jobs import wire_name
+from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError, TapTalentNotFoundError
+from airflow_provider_taptalent.client.models import Job, JobCreate, parse_timestamp
+from airflow_provider_taptalent.client.models._base import is_naive_timestamp
+from airflow_provider_taptalent.client.models.jobs import wire_name
+from airflow_provider_taptalent.utils.idempotency import content_hash
 
 if TYPE_CHECKING:
     from airflow_provider_taptalent.hooks.taptalent import TapTalentHook

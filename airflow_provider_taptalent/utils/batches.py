@@ -12,10 +12,10 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_taptalent._api import BATCH_FAILED_STATUS, BATCH_TERMINAL_STATUSES, PER_PAGE_CHOICES
-from airflow_provider_taptalent._failures import TapTalentTaskFailed
-from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentInputError
-from airflow_provider_taptalent.models import BatchPage
+from airflow_provider_taptalent.client.contract import BATCH_FAILED_STATUS, BATCH_TERMINAL_STATUSES, PER_PAGE_CHOICES
+from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError
+from airflow_provider_taptalent.client.models import BatchPage
+from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed
 
 if TYPE_CHECKING:
     from airflow_provider_taptalent.hooks.taptalent import TapTalentHook

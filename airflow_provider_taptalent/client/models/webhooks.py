@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_taptalent.models._base import ApiId, Timestamp, WireModel
+from ._base import ApiId, Timestamp, WireModel
 
 
 class WebhookEvent(WireModel):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from airflow_provider_taptalent._compat import AirflowFailException
-from airflow_provider_taptalent.exceptions import (
+from airflow_provider_taptalent.client.errors import (
     TapTalentConfigurationError,
     TapTalentError,
     TapTalentInputError,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from airflow_provider_taptalent.models._base import ApiId, FieldRuleError, RequestModel, Timestamp, WireModel
+from ._base import ApiId, FieldRuleError, RequestModel, Timestamp, WireModel
 
 Title = Annotated[str, StringConstraints(min_length=3, max_length=500)]
 Place = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -39,17 +39,17 @@ class _JobFields(RequestModel):
     """Every field a job can be created or updated with, and the rules that tie fields together."""
 
     title: Title | None = None
-    description: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=10_000)] | None = None
     city: Place | None = None
     state: Place | None = None
     country: Place | None = None
     status: JobStatusOnCreate | None = None
     work_mode: WorkMode | None = None
     screening_question: Annotated[list[ScreeningQuestion], Field(max_length=MAX_SCREENING_QUESTIONS)] | None = None
-    team_id: str | None = None
+    team_id: Annotated[str, StringConstraints(min_length=1)] | None = None
     contract_type: ContractType | None = None
     degree_level: DegreeLevel | None = None
-    job_role: str | None = None
+    job_role: Annotated[str, StringConstraints(min_length=1)] | None = None
     salary_range_from: Amount | None = None
     salary_range_to: Amount | None = None
     salary_currency: SalaryCurrency | None = None

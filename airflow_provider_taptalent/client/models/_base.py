@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
-from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentInputError
+from ..errors import TapTalentError, TapTalentInputError
 
 M = TypeVar("M", bound=BaseModel)
 

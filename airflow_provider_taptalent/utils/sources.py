@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow_provider_taptalent._compat import ObjectStoragePath
-from airflow_provider_taptalent.exceptions import TapTalentInputError
-from airflow_provider_taptalent.models.urls import url_problem
+from airflow_provider_taptalent.client.errors import TapTalentInputError
+from airflow_provider_taptalent.client.models.urls import url_problem
 
 log = logging.getLogger(__name__)
 #: problems listed in one error: enough to see the pattern, short enough to read

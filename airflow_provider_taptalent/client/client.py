@@ -1,0 +1,130 @@
+"""The TapTalent client: every API method, sync and async, over lazily built drivers. No Airflow here.
+
+:class:`DriverHost` owns the drivers (one sync, one async per event loop) and leaves to a subclass where
+the :class:`~.steps.Context` comes from: :class:`TapTalentClient` is given its settings; the Airflow hook
+reads them from a connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from .drivers import AsyncDriver, SyncDriver
+from .methods import ApiMethods
+from .retry import RetryPolicy
+from .settings import ClientSettings
+from .steps import Context, Observer
+from .transport import AsyncTransport, SyncTransport
+
+
+class DriverHost(ApiMethods):
+    """Builds the drivers on first use and closes them.
+
+    An ``httpx.AsyncClient`` belongs to the loop it first ran on, so the async driver is kept per event
+    loop: a host used under one ``asyncio.run()`` and then another gets a new client for the new loop.
+    Concurrent first calls share one driver (the check is repeated after the only ``await``).
+
+    :param transport: an ``httpx.BaseTransport`` to send sync requests through (tests: ``MockTransport``).
+    :param async_transport: an ``httpx.AsyncBaseTransport`` for the async ones.
+    """
+
+    observer: Observer | None = None
+    transport: Any = None
+    async_transport: Any = None
+    user_agent: str | None = None
+
+    def _context(self) -> Context:
+        raise NotImplementedError
+
+    async def _acontext(self) -> Context:
+        return self._context()
+
+    def _driver(self) -> SyncDriver:
+        driver: SyncDriver | None = self.__dict__.get("_sync_driver")
+        if driver is None:
+            context = self._context()
+            transport = SyncTransport(
+                context.settings, observer=context.observer, transport=self.transport, user_agent=self.user_agent
+            )
+            driver = self.__dict__["_sync_driver"] = SyncDriver(context, transport)
+        return driver
+
+    async def _adriver(self) -> AsyncDriver:
+        loop = asyncio.get_running_loop()
+        current = self.__dict__.get("_async_driver")
+        if current is None or current[0] is not loop:
+            context = await self._acontext()
+            current = self.__dict__.get("_async_driver")
+            if current is None or current[0] is not loop:
+                transport = AsyncTransport(
+                    context.settings,
+                    observer=context.observer,
+                    transport=self.async_transport,
+                    user_agent=self.user_agent,
+                )
+                current = (loop, AsyncDriver(context, transport))
+                self.__dict__["_async_driver"] = current
+        driver: AsyncDriver = current[1]
+        return driver
+
+    def close(self) -> None:
+        """Close the pooled sync client (the host stays usable: a new client is opened on the next call)."""
+        driver: SyncDriver | None = self.__dict__.pop("_sync_driver", None)
+        if driver is not None:
+            driver.close()
+
+    async def aclose(self) -> None:
+        """Close the async client of the running loop."""
+        current = self.__dict__.pop("_async_driver", None)
+        if current is not None and current[0] is asyncio.get_running_loop():
+            await current[1].aclose()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class TapTalentClient(DriverHost):
+    """The TapTalent Partner API from any Python program (no Airflow needed).
+
+    .. code-block:: python
+
+        settings = settings_from_connection("mine", password="sk_test_...", host=None, port=None, extra={})
+        with TapTalentClient(settings) as client:
+            for job in client.iter_jobs():
+                ...
+
+    :param settings: where and how to connect (:func:`~.settings.settings_from_connection` checks them).
+    :param policy: the retry policy; default: ``settings.max_retries`` retries.
+    :param observer: told of every attempt and retry (metrics).
+    :param transport: an ``httpx.BaseTransport`` to send through instead of the network.
+    :param async_transport: an ``httpx.AsyncBaseTransport`` for the async methods.
+    """
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        policy: RetryPolicy | None = None,
+        observer: Observer | None = None,
+        transport: Any = None,
+        async_transport: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.policy = policy
+        self.observer = observer
+        self.transport = transport
+        self.async_transport = async_transport
+
+    def _context(self) -> Context:
+        policy = self.policy or RetryPolicy(max_retries=self.settings.max_retries)
+        return Context(self.settings, policy, self.observer or Observer())

@@ -1,0 +1,143 @@
+"""Operations as plain logic over "the next request to send" (sans-I/O), written once for sync and async.
+
+An operation is a generator that yields steps and gets their results back:
+
+- :class:`Exchange`: send this call under this deadline; the driver sends back the parsed answer, or
+  throws the call's typed error into the generator;
+- :class:`Sleep`: wait (between attempts);
+- :class:`Item`: one result of a listing, handed to whoever iterates.
+
+Its return value is the operation's result. :func:`send` (one call with the retry policy and, for calls
+that must not take effect twice, recovery) and :func:`paginate` (every page of a listing) are the loops;
+:mod:`.drivers` runs operations over a sync or an async transport. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from .calls import Call
+from .errors import TapTalentError
+from .retry import RetryPolicy, is_ambiguous
+from .settings import ClientSettings
+
+T = TypeVar("T")
+log = logging.getLogger("airflow_provider_taptalent.client")
+
+
+@dataclass(frozen=True)
+class Exchange(Generic[T]):
+    call: Call[T]
+    #: ``time.monotonic()`` by which the attempt must be over
+    deadline: float
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Item:
+    value: Any
+
+
+Step = Exchange[Any] | Sleep | Item
+#: an operation: yields steps, receives their results, returns ``T``
+Op = Generator[Step, Any, T]
+
+
+class Observer:
+    """What the core reports, for metrics (the hook sends them to Airflow's Stats); does nothing here."""
+
+    def request(self, call: Call[Any], status: str, elapsed_ms: float, attempt: int) -> None:
+        """One attempt ended: ``status`` is the HTTP status, or the network error's name."""
+
+    def retry(self, call: Call[Any], error: TapTalentError, attempt: int, wait: float) -> None:
+        """An attempt failed and will be retried after ``wait`` seconds."""
+
+    def outcome(self, call: Call[Any], error: TapTalentError | None, attempts: int, elapsed_ms: float) -> None:
+        """The call ended, after ``attempts`` attempts: ``error`` is ``None`` on success."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What operations read: the connection's settings, the retry policy, the observer."""
+
+    settings: ClientSettings
+    policy: RetryPolicy
+    observer: Observer = field(default_factory=Observer)
+
+    def with_policy(self, policy: RetryPolicy) -> Context:
+        return Context(self.settings, policy, self.observer)
+
+
+Recover = Callable[[float], Op[Any]]
+
+
+def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
+    """One API call under the retry policy: the loop every request goes through.
+
+    Each attempt has a hard deadline (``request_deadline``, within the call's ``max_total`` budget).
+    Retried failures wait as the policy says. With ``recover``, after an ambiguous failure (5xx, no
+    answer) and before the next attempt, ``recover(started)`` (an operation; ``started`` is when the first
+    attempt began, epoch seconds) looks for the effect of the earlier attempts; what it finds is returned
+    instead of sending again.
+    """
+    policy = ctx.policy
+    started_wall, started = time.time(), time.monotonic()
+    budget_end, slept, attempt = started + policy.max_total, 0.0, 0
+    while True:
+        attempt += 1
+        deadline = min(time.monotonic() + ctx.settings.request_deadline, budget_end)
+        try:
+            result: T = yield Exchange(call, deadline, attempt)
+        except TapTalentError as error:
+            spent = max(time.monotonic() - started, slept)
+            wait = policy.next_wait(error, attempt, spent)
+            if wait is None:
+                ctx.observer.outcome(call, error, attempt, (time.monotonic() - started) * 1000)
+                raise
+            log.info(
+                "TapTalent %s %s failed (%s); retry %d of %d in %.1f s",
+                call.method, call.path, error, attempt, policy.max_retries, wait,
+            )  # fmt: skip
+            ctx.observer.retry(call, error, attempt, wait)
+            yield Sleep(wait)
+            slept += wait
+            if recover is not None and is_ambiguous(error):
+                found = yield from recover(started_wall)
+                if found is not None:
+                    ctx.observer.outcome(call, None, attempt, (time.monotonic() - started) * 1000)
+                    return found  # type: ignore[no-any-return]
+            continue
+        ctx.observer.outcome(call, None, attempt, (time.monotonic() - started) * 1000)
+        return result
+
+
+def paginate(
+    ctx: Context,
+    page_call: Callable[[int], Call[T]],
+    items: Callable[[T], Iterable[Any]],
+    more: Callable[[T, int], bool],
+) -> Op[None]:
+    """Every item of a page-numbered listing, page after page, as :class:`Item` steps.
+
+    :param page_call: the call for page ``n`` (1-based).
+    :param items: the items of a page.
+    :param more: whether there is a page after page ``n``.
+    """
+    page_number = 1
+    while True:
+        page = yield from send(ctx, page_call(page_number))
+        found = list(items(page))
+        for item in found:
+            yield Item(item)
+        if not found or not more(page, page_number):
+            return
+        page_number += 1
