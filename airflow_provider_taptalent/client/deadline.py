@@ -18,7 +18,7 @@ import contextvars
 import ssl
 import time
 import typing
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpcore
@@ -29,17 +29,8 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("taptal
 
 @contextlib.contextmanager
 def deadline(at: float) -> Iterator[None]:
-    """Run the block's requests under a deadline (``time.monotonic()`` seconds)."""
-    token = _DEADLINE.set(at)
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
-
-
-@contextlib.asynccontextmanager
-async def adeadline(at: float) -> AsyncIterator[None]:
-    """:func:`deadline` for async code."""
+    """Run the block's requests under a deadline (``time.monotonic()`` seconds); sync or async code alike,
+    since context variables follow both."""
     token = _DEADLINE.set(at)
     try:
         yield

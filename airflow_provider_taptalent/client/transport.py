@@ -9,6 +9,7 @@ operations bounded by its deadline (:mod:`.deadline`). Retries are not here: see
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import functools
 import http.cookiejar
@@ -17,7 +18,8 @@ import math
 import platform
 import ssl
 import time
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -100,6 +102,20 @@ class Transport:
             "follow_redirects": False,
         }
 
+    @contextlib.contextmanager
+    def attempt(self, client: httpx.Client | httpx.AsyncClient, step: Exchange[T]) -> Iterator[_Attempt[T]]:
+        """Everything about one attempt but the I/O call: the request, the deadline, the error mapping.
+
+        The block sends ``attempt.request`` and stores ``attempt.response``; ``attempt.result()`` then
+        reads it.
+        """
+        attempt = _Attempt(self, step, self.build_request(client, step.call))
+        with deadline.deadline(step.deadline):
+            try:
+                yield attempt
+            except httpx.RequestError as error:
+                raise self.transport_error(step, error, attempt.started) from error
+
     def build_request(self, client: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
         headers = {contract.IDEMPOTENCY_HEADER: call.idempotency_key} if call.idempotency_key else None
         # One absolute URL string: httpx parses it once, where a relative path plus params is merged and
@@ -152,6 +168,17 @@ class Transport:
         self.observer.request(call, status, elapsed_ms, step.attempt)
 
 
+class _Attempt(Generic[T]):
+    def __init__(self, transport: Transport, step: Exchange[T], request: httpx.Request) -> None:
+        self.transport, self.step, self.request = transport, step, request
+        self.started = time.perf_counter()
+        self.response: httpx.Response | None = None
+
+    def result(self) -> T:
+        assert self.response is not None, "the attempt's block sends the request"
+        return self.transport.read_response(self.step, self.response, self.started)
+
+
 class SyncTransport(Transport):
     """Sends over one pooled ``httpx.Client``, created on first use."""
 
@@ -164,13 +191,9 @@ class SyncTransport(Transport):
         return self._client
 
     def exchange(self, step: Exchange[T]) -> T:
-        request, started = self.build_request(self.client, step.call), time.perf_counter()
-        with deadline.deadline(step.deadline):
-            try:
-                response = self.client.send(request)
-            except httpx.RequestError as error:
-                raise self.transport_error(step, error, started) from error
-        return self.read_response(step, response, started)
+        with self.attempt(self.client, step) as attempt:
+            attempt.response = self.client.send(attempt.request)
+        return attempt.result()
 
     def close(self) -> None:
         if self._client is not None:
@@ -195,13 +218,9 @@ class AsyncTransport(Transport):
         return self._client
 
     async def exchange(self, step: Exchange[T]) -> T:
-        request, started = self.build_request(self.client, step.call), time.perf_counter()
-        async with deadline.adeadline(step.deadline):
-            try:
-                response = await self.client.send(request)
-            except httpx.RequestError as error:
-                raise self.transport_error(step, error, started) from error
-        return self.read_response(step, response, started)
+        with self.attempt(self.client, step) as attempt:
+            attempt.response = await self.client.send(attempt.request)
+        return attempt.result()
 
     async def aclose(self) -> None:
         if self._client is not None:

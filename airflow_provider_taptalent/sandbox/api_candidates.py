@@ -1,15 +1,18 @@
 """Candidates (SPEC §7.2): add one, list and get, bulk resume upload, and batch status + candidates (A7).
 
 Where SPEC.md marks a shape [not visible], the sandbox decides, and says so here:
-- ``POST /candidates`` answers ``{"status": "success", "data": {"candidate": {...}, "alreadyExists": bool}}``;
-  the same email returns the existing candidate with ``alreadyExists: true`` (SPEC C1: "with a flag").
+- ``POST /candidates`` answers ``{"status": "success", "data": {"candidate": {...}, "alreadyExists": bool,
+  "jobCandidateId": int | null}}`` (A10); the same email returns the existing candidate with
+  ``alreadyExists: true`` (SPEC C1: "with a flag"). With ``jobId`` the candidate becomes a job candidate.
+- A batch uploaded to a job (``jobId`` in the body, JC2/A11) reports ``jobId``; its candidates carry
+  ``jobId`` and ``jobCandidateId``. Job candidates are scored a while after they exist: until then their AI
+  fields are null and ``evaluationStatus`` is ``PENDING``; then ``APPROVED`` (score >= 75) or ``REJECTED``.
 - ``GET /candidates`` answers ``{"status": "success", "data": {"candidates": [...], "pagination": {...}}}``
   (the batch endpoint's pagination shape), and ``GET /candidates/{id}`` ``{"status": "success", "data": {...}}``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from typing import Any
@@ -20,7 +23,7 @@ from starlette.responses import Response
 from airflow_provider_taptalent.sandbox import schemas
 from airflow_provider_taptalent.sandbox.app import sandbox_of
 from airflow_provider_taptalent.sandbox.errors import ApiError, invalid, json_response
-from airflow_provider_taptalent.sandbox.store import Batch, Company, iso
+from airflow_provider_taptalent.sandbox.store import SCORING_SHARE, Batch, iso, job_candidate
 from airflow_provider_taptalent.sandbox.validation import check_object
 
 router = APIRouter()
@@ -42,9 +45,11 @@ async def bulk_upload_resumes(request: Request) -> Response:
     body, raw = await sandbox.read_json(request)
 
     def handle() -> dict[str, Any]:
-        urls, errors = schemas.bulk_resume_upload(body, sandbox.config.batch_limit)
+        urls, job_id, errors = schemas.bulk_resume_upload(body, sandbox.config.batch_limit)
         if errors:
             raise invalid(errors)
+        if job_id is not None and job_id not in company.jobs:
+            raise ApiError(404, "Job not found.", details={"jobId": "no such job in this company"})
         batch = Batch(
             id=sandbox.store.next_id("batch"),
             company_id=company.id,
@@ -52,6 +57,8 @@ async def bulk_upload_resumes(request: Request) -> Response:
             created=time.time(),
             duration=sandbox.config.batch_seconds,
             candidate_base=sandbox.store.reserve_ids("candidate", len(urls)),
+            job_id=job_id,
+            job_candidate_base=sandbox.store.reserve_ids("job_candidate", len(urls)) if job_id else 0,
         )
         company.batches[batch.id] = batch
         return {"success": True, "data": {"batchId": batch.id, "fileCount": len(urls)}}
@@ -73,6 +80,7 @@ async def get_batch(request: Request, batch_id: str) -> Response:
     candidates, total = sandbox.store.batch_candidates(batch, now, (page - 1) * per_page, per_page)
     data = {
         "batchId": batch.id,
+        "jobId": batch.job_id,
         "status": batch.status(now),
         **batch.counts(now),
         "failedFiles": batch.failed_files(now),
@@ -97,38 +105,26 @@ async def add_candidate(request: Request) -> Response:
         email = clean["email"].lower()
         existing = company.candidates_by_email.get(email)
         if existing is not None:
-            return {"status": "success", "data": {"candidate": company.candidates[existing], "alreadyExists": True}}
+            found = company.candidates[existing]
+            data = {"candidate": found, "alreadyExists": True, "jobCandidateId": found.get("jobCandidateId")}
+            return {"status": "success", "data": data}
         if isinstance(clean.get("skills"), list):
             clean["skills"] = ", ".join(clean["skills"])  # C1: arrays are stored comma-joined
-        candidate = {"id": sandbox.store.next_id("candidate"), **clean, "createdAt": iso(time.time())}
+        now = time.time()
+        candidate = {"id": sandbox.store.next_id("candidate"), **clean, "createdAt": iso(now), "updatedAt": iso(now)}
         company.candidates[candidate["id"]] = candidate
         company.candidates_by_email[email] = candidate["id"]
         if "jobId" in clean:
-            _score_for_job(sandbox.store.next_id("job_candidate"), company, candidate)
-        return {"status": "success", "data": {"candidate": candidate, "alreadyExists": False}}
+            job_candidate_id = sandbox.store.next_id("job_candidate")
+            candidate["jobCandidateId"] = job_candidate_id
+            scored_at = now + sandbox.config.batch_seconds * SCORING_SHARE
+            company.job_candidates[job_candidate_id] = job_candidate(
+                job_candidate_id, clean["jobId"], candidate, scored_at
+            )
+        data = {"candidate": candidate, "alreadyExists": False, "jobCandidateId": candidate.get("jobCandidateId")}
+        return {"status": "success", "data": data}
 
     return sandbox.idempotent(request, company, raw, handle)
-
-
-def _score_for_job(job_candidate_id: int, company: Company, candidate: dict[str, Any]) -> None:
-    """A job candidate with a deterministic AI score (SPEC §7.3)."""
-    digest = hashlib.sha256(f"{candidate['email']}:{candidate['jobId']}".encode()).digest()
-    score = 40 + digest[0] % 60
-    company.job_candidates[job_candidate_id] = {
-        "id": job_candidate_id,
-        "jobId": candidate["jobId"],
-        "candidateId": candidate["id"],
-        "profileMatchScore": score,
-        "evaluationStatus": "PENDING",
-        "criteriaMatches": {
-            "skills": 40 + digest[1] % 60,
-            "experience": 40 + digest[2] % 60,
-            "education": 40 + digest[3] % 60,
-        },
-        "recommendToRecruitingFirm": score >= 75,
-        "aiSummary": f"{candidate['firstName']} matches {score}% of the job's criteria.",
-        "candidate_details": candidate,  # snake_case, as documented
-    }
 
 
 @router.get("/candidates")
@@ -147,6 +143,8 @@ async def list_candidates(request: Request) -> Response:
         everyone = [c for c in everyone if c.get("email", "").lower() == email.lower()]
     if batch_id := query.get("batchId"):
         everyone = [c for c in everyone if str(c.get("batchId")) == batch_id]
+    if job_id := query.get("jobId"):
+        everyone = [c for c in everyone if str(c.get("jobId")) == job_id]
     start = (page - 1) * per_page
     data = {"candidates": everyone[start : start + per_page], "pagination": _pagination(page, per_page, len(everyone))}
     return json_response({"status": "success", "data": data})

@@ -98,6 +98,7 @@ async def bulk_fetch_job_candidates(request: Request) -> Response:
     if errors:
         raise invalid(errors)
     # Ids that are unknown, or another company's, are left out rather than failing the whole call.
+    now = time.time()
     wanted = [int(i) for i in ids if str(i).isdigit()]
-    found = [company.job_candidates[i] for i in wanted if i in company.job_candidates]
+    found = [view for i in wanted if (view := sandbox.store.find_job_candidate(company, i, now)) is not None]
     return json_response({"status": "success", "data": found})

@@ -3,6 +3,7 @@
 Sandbox decisions where SPEC.md is [not visible]:
 - ``POST /pipelines/stages`` takes ``{"pipelineId", "name", "type", "order"?, "stageId"?}``: with ``stageId``
   it updates that stage (and renumbers the others around its new ``order``), without it adds a stage.
+- ``GET/POST /assessment-flows`` as ASSUMPTIONS A12 says: a new flow is ``ACTIVE`` with no candidates.
 - ``GET /users`` answers ``{"status": "success", "data": {"users": [...], "pagination": {"page", "perPage",
   "total", "totalPages"}}}``; ``GET /users/{id}`` ``{"status": "success", "data": {...}}``, 404 when unknown.
 """
@@ -187,3 +188,34 @@ async def list_assessments(request: Request) -> Response:
     return _ok(
         {"assessments": items, "pagination": {"page": page, "limit": per_page, "total": len(company.assessments)}}
     )
+
+
+@router.get("/assessment-flows")
+async def list_assessment_flows(request: Request) -> Response:
+    company = sandbox_of(request).authenticate(request)
+    return _ok(company.assessment_flows)
+
+
+@router.post("/assessment-flows")
+async def create_assessment_flow(request: Request) -> Response:
+    sandbox = sandbox_of(request)
+    company = sandbox.authenticate(request)
+    body, raw = await sandbox.read_json(request)
+
+    def handle() -> dict[str, Any]:
+        clean, errors = check_object(body, schemas.ASSESSMENT_FLOW_FIELDS)
+        if errors:
+            raise invalid(errors)
+        flow = {
+            "id": sandbox.store.next_id("assessment_flow"),
+            "companyId": str(company.id),
+            "flowName": clean["flowName"],
+            "description": clean.get("description"),
+            "status": "ACTIVE",
+            "candidateCount": 0,
+            "steps": clean["steps"],
+        }
+        company.assessment_flows.append(flow)
+        return {"status": "success", "data": flow}
+
+    return sandbox.idempotent(request, company, raw, handle)

@@ -4,7 +4,7 @@ GET  /health                 liveness
 GET  /config                 keys, batch clock, limits, faults, webhooks
 PATCH /config                {"batchSeconds", "batchLimit"}
 POST /reset                  forget every job, candidate, batch and logged request
-POST /batches/advance        {"batchIds": [...]} (default: every batch): finish them now
+POST /batches/advance        {"batchIds": [...]} (default: every batch): finish them now, scoring included
 GET  /requests?since=N       the request log (method, path, query, Idempotency-Key, User-Agent)
 GET  /state?urls=true        every company's jobs, batches (with their URLs) and counts
 GET/PATCH /faults            {"rate_5xx", "rate_429", "rate_drop", "latency_ms", "jitter_ms", "retry_after", "seed"}
@@ -28,6 +28,7 @@ from starlette.responses import Response
 
 from airflow_provider_taptalent.sandbox.app import sandbox_of
 from airflow_provider_taptalent.sandbox.errors import ApiError, json_response
+from airflow_provider_taptalent.sandbox.store import SCORING_SHARE
 
 
 async def _not_from_another_site(request: Request) -> None:
@@ -102,8 +103,11 @@ async def advance_batches(request: Request) -> Response:
     for company in sandbox.store.companies.values():
         for batch in company.batches.values():
             if (wanted is None or batch.id in wanted or str(batch.id) in map(str, wanted)) and batch.end > now:
-                batch.done_at = now
+                batch.done_at = now - batch.duration * SCORING_SHARE  # parsed, and its job candidates scored
                 advanced.append(batch.id)
+        if wanted is None:
+            for scoring in company.job_candidates.values():
+                scoring["_scoredAt"] = min(scoring["_scoredAt"], now)
     return json_response({"advanced": advanced})
 
 

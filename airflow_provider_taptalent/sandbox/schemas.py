@@ -105,11 +105,36 @@ def _job_rules(body: Any) -> Errors:
     return errors
 
 
-def bulk_resume_upload(body: Any, limit: int) -> tuple[list[str], Errors]:
-    """C2 (+A6): a non-empty array of non-empty strings, at most ``limit`` of them."""
-    fields = {"resumeURLs": Rule("array", required=True, min=1, max=limit, items=Rule("string", min=1))}
+def bulk_resume_upload(body: Any, limit: int) -> tuple[list[str], int | None, Errors]:
+    """C2 (+A6): a non-empty array of non-empty strings, at most ``limit`` of them; JC2 (A11): an
+    optional integer ``jobId``."""
+    fields = {
+        "resumeURLs": Rule("array", required=True, min=1, max=limit, items=Rule("string", min=1)),
+        "jobId": Rule("integer", min=1),
+    }
     clean, errors = check_object(body, fields)
-    return clean.get("resumeURLs", []), errors
+    return clean.get("resumeURLs", []), clean.get("jobId"), errors
+
+
+ASSESSMENT_FLOW_FIELDS: dict[str, Rule] = {
+    "flowName": Rule("string", required=True, min=1, max=200),
+    "description": Rule("string"),
+    "steps": Rule(
+        "array",
+        required=True,
+        min=1,
+        items=Rule(
+            "object",
+            fields={
+                "assessmentId": Rule("string", required=True, alternatives=(Rule("integer"), Rule("string", min=1))),
+                "passThreshold": Rule("number", required=True, min=0, max=100),
+                "name": Rule("string"),
+                "instructions": Rule("string"),
+                "passAction": Rule("string"),
+            },
+        ),
+    ),
+}
 
 
 def bulk_fetch(body: Any) -> tuple[list[Any], Errors]:

@@ -40,6 +40,8 @@ class Batch:
     duration: float
     candidate_base: int
     job_id: int | None = None
+    #: the first job candidate id of a batch uploaded to a job (JC2, A11): one per file
+    job_candidate_base: int = 0
     ok_indices: list[int] = field(default_factory=list)
     failed_indices: list[int] = field(default_factory=list)
     done_at: float | None = None  # set when the batch is advanced to its end by the control API
@@ -128,6 +130,7 @@ class Company:
     teams: list[dict[str, Any]] = field(default_factory=list)
     users: list[dict[str, Any]] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
+    assessment_flows: list[dict[str, Any]] = field(default_factory=list)
     idempotency: dict[str, IdempotentResult] = field(default_factory=dict)
     bucket: TokenBucket | None = None
 
@@ -175,24 +178,85 @@ class Store:
     def batch_candidates(self, batch: Batch, now: float, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         """One page of a batch's candidates (built on demand) and how many there are so far."""
         indices = batch.candidate_indices(now)
+        return [self._batch_candidate(batch, i) for i in indices[offset : offset + limit]], len(indices)
+
+    def _batch_candidate(self, batch: Batch, index: int) -> dict[str, Any]:
         created = iso(batch.created)
-        page = [
-            people.candidate(self.seed, batch.urls[i], batch.candidate_base + i, batch.id, created)
-            for i in indices[offset : offset + limit]
-        ]
-        return page, len(indices)
+        candidate = people.candidate(self.seed, batch.urls[index], batch.candidate_base + index, batch.id, created)
+        candidate["updatedAt"] = created
+        if batch.job_id is not None:  # A11: uploaded to a job, each candidate is also a job candidate
+            candidate["jobId"] = batch.job_id
+            candidate["jobCandidateId"] = batch.job_candidate_base + index
+        return candidate
 
     def find_batch_candidate(self, company: Company, candidate_id: int, now: float) -> dict[str, Any] | None:
         for batch in company.batches.values():
             index = candidate_id - batch.candidate_base
             if 0 <= index < len(batch.urls) and index in set(batch.candidate_indices(now)):
-                return people.candidate(self.seed, batch.urls[index], candidate_id, batch.id, iso(batch.created))
+                return self._batch_candidate(batch, index)
+        return None
+
+    def find_job_candidate(self, company: Company, job_candidate_id: int, now: float) -> dict[str, Any] | None:
+        """A job candidate (JC1), added with C1 or parsed from a batch uploaded to a job, as of ``now``.
+
+        Scoring takes :data:`SCORING_SHARE` of a batch's time after its candidate exists: until then the AI
+        fields are null and ``evaluationStatus`` is ``PENDING`` (A11).
+        """
+        stored = company.job_candidates.get(job_candidate_id)
+        if stored is not None:
+            return scored(stored, now >= stored["_scoredAt"])
+        for batch in company.batches.values():
+            index = job_candidate_id - batch.job_candidate_base
+            if batch.job_id is None or not 0 <= index < len(batch.urls):
+                continue
+            if index not in set(batch.candidate_indices(now)):
+                return None
+            candidate = self._batch_candidate(batch, index)
+            view = job_candidate(job_candidate_id, batch.job_id, candidate, 0.0)
+            return scored(view, now >= batch.end + batch.duration * SCORING_SHARE)
         return None
 
     def _new_company(self, company_id: int) -> Company:
         company = Company(id=company_id, bucket=TokenBucket(self.rate_limit) if self.rate_limit else None)
         _seed_fixtures(company, self.seed, self)
         return company
+
+
+#: how long scoring a job candidate takes, as a share of the batch time, after the candidate exists
+SCORING_SHARE = 0.5
+
+
+def job_candidate(job_candidate_id: int, job_id: int, candidate: dict[str, Any], scored_at: float) -> dict[str, Any]:
+    """A job candidate with a deterministic AI score (SPEC §7.3); ``_scoredAt`` is internal."""
+    digest = hashlib.sha256(f"{candidate['email']}:{job_id}".encode()).digest()
+    score = 40 + digest[0] % 60
+    return {
+        "id": job_candidate_id,
+        "jobId": job_id,
+        "candidateId": candidate["id"],
+        "profileMatchScore": score,
+        "evaluationStatus": "APPROVED" if score >= 75 else "REJECTED",
+        "criteriaMatches": {
+            "skills": 40 + digest[1] % 60,
+            "experience": 40 + digest[2] % 60,
+            "education": 40 + digest[3] % 60,
+        },
+        "recommendToRecruitingFirm": score >= 75,
+        "aiSummary": f"{candidate['firstName']} matches {score}% of the job's criteria.",
+        "candidate_details": candidate,  # snake_case, as documented
+        "_scoredAt": scored_at,
+    }
+
+
+_AI_FIELDS = ("profileMatchScore", "criteriaMatches", "recommendToRecruitingFirm", "aiSummary")
+
+
+def scored(view: dict[str, Any], done: bool) -> dict[str, Any]:
+    """What JC1 shows of a job candidate: the AI fields once scored, else null and PENDING (A11)."""
+    shown = {k: v for k, v in view.items() if not k.startswith("_")}
+    if not done:
+        shown.update(dict.fromkeys(_AI_FIELDS), evaluationStatus="PENDING")
+    return shown
 
 
 _ID_STARTS = {
@@ -202,6 +266,7 @@ _ID_STARTS = {
     "job_candidate": 900_001,
     "pipeline": 101,
     "stage": 701,
+    "assessment_flow": 301,
 }
 DEFAULT_STAGES = ("SOURCED", "APPLIED", "ASSESSMENT", "SCREEN", "SHORTLISTED", "HIRED")  # SPEC §7.4
 

@@ -282,7 +282,7 @@ def test_item3_the_sync_operator_runs_one_instance_at_a_time_by_default():
 
 def test_item3_a_state_on_object_storage_changed_by_another_run_stops_the_sync(tmp_path):
     from airflow_provider_taptalent._compat import ObjectStoragePath
-    from airflow_provider_taptalent.utils.job_sync import SyncState
+    from airflow_provider_taptalent.utils.sync_state import SyncState
 
     path = ObjectStoragePath("memory://taptalent-test/state.json")
     path.write_text(json.dumps({"version": 1, "jobs": {}}))
@@ -441,7 +441,7 @@ def test_item14_far_future_times_zero_ids_and_naive_times(sandbox_conn, sandbox,
 def test_item11_a_state_entry_of_the_wrong_type_names_the_state_and_entry(tmp_path, entry, problem):
     from airflow_provider_taptalent._compat import ObjectStoragePath
     from airflow_provider_taptalent.exceptions import TapTalentInputError
-    from airflow_provider_taptalent.utils.job_sync import SyncState
+    from airflow_provider_taptalent.utils.sync_state import SyncState
 
     path = tmp_path / "state.json"
     path.write_text(json.dumps({"version": 1, "jobs": {"ATS-9": entry}}))

@@ -1,0 +1,48 @@
+"""What the operations share: idempotency keys, page parameters, filters."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+from .. import contract
+from ..errors import TapTalentInputError
+from ..retry import RetryPolicy
+
+# How far back (seconds) a job's createdAt may lie before the first attempt of a create and still be the
+# job that attempt made: createdAt is in whole seconds (A9), and the clocks of this machine and TapTalent
+# are assumed to agree within a second (NTP). A wider window would take other creates' jobs for ours; a
+# job missed for skew is not lost: the create is sent again with its idempotency key (A5).
+RECOVERY_CLOCK_SKEW = 2.0
+# Jobs list newest first (A9): a job created moments ago is on the first pages, if anywhere.
+RECOVERY_MAX_PAGES = 5
+#: a key check retries once at most: someone is waiting for the answer
+KEY_CHECK_POLICY = RetryPolicy(max_retries=1, max_total=20.0)
+
+
+def checked_idempotency_key(key: str | None) -> str:
+    """``key`` checked (A5: 1 to 255 printable ASCII characters), or a fresh one."""
+    if key is None:
+        return uuid.uuid4().hex
+    if not key or len(key) > contract.IDEMPOTENCY_KEY_MAX_LENGTH or not key.isascii() or not key.isprintable():
+        raise TapTalentInputError(
+            "Invalid idempotency key",
+            details={"idempotency_key": f"1 to {contract.IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters"},
+        )
+    return key
+
+
+def _pages(page_number: int, per_page: int, *, name: str = "pageNumber") -> dict[str, int]:
+    contract.check_per_page(per_page)
+    if isinstance(page_number, bool) or not isinstance(page_number, int) or page_number < 1:
+        raise ValueError(f"page_number must be 1 or more, not {page_number!r}")
+    return {name: page_number, "perPage": per_page}
+
+
+def _filters(**values: Any) -> dict[str, Any]:
+    return {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in values.items() if v is not None}
+
+
+def _ids(ids: Collection[int | str]) -> frozenset[str]:
+    return frozenset(str(i) for i in ids)

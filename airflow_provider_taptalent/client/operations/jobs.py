@@ -1,0 +1,160 @@
+"""Jobs (SPEC §7.1, A9), bulk resume uploads and batches (C2, C3, JC2, A6, A7)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from .. import calls, contract
+from ..errors import TapTalentInputError
+from ..models import (
+    BatchPage,
+    BulkUpload,
+    Job,
+    JobCreate,
+    JobPage,
+    JobUpdate,
+    ResumeUpload,
+)
+from ..steps import Context, Op, paginate, send
+from ._common import (
+    RECOVERY_CLOCK_SKEW,
+    RECOVERY_MAX_PAGES,
+    _ids,
+    _pages,
+    checked_idempotency_key,
+)
+
+# -- jobs ---------------------------------------------------------------------------------------------------
+
+
+def create_job(
+    ctx: Context,
+    job: JobCreate | Mapping[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    known_job_ids: Collection[int | str] = (),
+) -> Op[Job]:
+    """Create a job (``POST /jobs``), never twice.
+
+    The job is validated before anything is sent. The request carries an ``Idempotency-Key`` (yours, or
+    a fresh one) that stays the same across retries; and when an attempt's outcome is unknown (timeout,
+    dropped connection, 5xx), the newest jobs are searched for the one it may have created before anything
+    is sent again: a job with the same fields, created after the first attempt began, and not one of
+    ``known_job_ids``.
+
+    :param job: the job, as a :class:`JobCreate` or a mapping of its fields (snake_case or camelCase).
+    :param idempotency_key: a key that identifies this create across task retries (at most 255 chars).
+    :param known_job_ids: jobs that existed, or belong to something else, already: never taken for the
+        one this create made (a sync passes the jobs it maps and the ones it listed).
+    """
+    body = JobCreate.coerce(job, what="job").to_wire()
+    call = calls.JOBS_CREATE.call(json=body, idempotency_key=checked_idempotency_key(idempotency_key))
+    known = _ids(known_job_ids)
+    return (yield from send(ctx, call, recover=lambda since: find_created_job(ctx, body, since, exclude=known)))
+
+
+def find_created_job(
+    ctx: Context, sent: Mapping[str, Any], since: float, *, exclude: Collection[int | str] = ()
+) -> Op[Job | None]:
+    """The newest job with every field of ``sent`` (a create's body), created after ``since`` (epoch s)
+    and not in ``exclude``.
+
+    How an interrupted create is resolved without creating twice: jobs list newest first (A9), so only the
+    first pages are read, back to ``since`` (less a second or two of clock skew).
+    """
+    excluded, not_before = _ids(exclude), since - RECOVERY_CLOCK_SKEW
+    for page_number in range(1, RECOVERY_MAX_PAGES + 1):
+        page: JobPage = yield from send(ctx, calls.JOBS_LIST.call(params=_pages(page_number, contract.MAX_PER_PAGE)))
+        for job in page.jobs:
+            if job.created_at is None:
+                continue  # cannot be shown to be new: never taken for ours
+            if job.created_at.timestamp() < not_before:
+                return None
+            if str(job.id) not in excluded and job.matches(sent):
+                return job
+        if len(page.jobs) < contract.MAX_PER_PAGE:
+            return None
+    return None
+
+
+def get_job(ctx: Context, job_id: int | str) -> Op[Job]:
+    """One job (``GET /jobs/{id}``); :class:`TapTalentNotFoundError` when it does not exist."""
+    return (yield from send(ctx, calls.JOBS_GET.call({"jobId": job_id})))
+
+
+def update_job(ctx: Context, job_id: int | str, changes: JobUpdate | Mapping[str, Any]) -> Op[Job]:
+    """Change some fields of a job (``PATCH /jobs/{id}``, A9); the same rules as create apply.
+
+    A PATCH that sets fields to given values is safe to repeat, so it is retried like a read.
+    """
+    body = JobUpdate.coerce(changes, what="job update").to_wire()
+    return (yield from send(ctx, calls.JOBS_UPDATE.call({"jobId": job_id}, json=body)))
+
+
+def list_jobs(ctx: Context, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE) -> Op[JobPage]:
+    """One page of the company's jobs, newest first (``GET /jobs``); ``per_page`` is 10, 20, 40, 80 or 100."""
+    return (yield from send(ctx, calls.JOBS_LIST.call(params=_pages(page_number, per_page))))
+
+
+def iter_jobs(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
+    """Every job of the company, page after page."""
+    contract.check_per_page(per_page)
+    yield from paginate(
+        ctx,
+        lambda n: calls.JOBS_LIST.call(params=_pages(n, per_page)),
+        lambda page: page.jobs,
+        lambda page, n: contract.has_next_page(n, per_page, page.total_jobs),
+    )
+
+
+# -- bulk resume upload and batches ---------------------------------------------------------------------------
+
+
+def bulk_upload_resumes(
+    ctx: Context, resume_urls: Sequence[str], *, job_id: int | None = None, idempotency_key: str | None = None
+) -> Op[BulkUpload]:
+    """Start parsing up to ``max_batch_size`` resumes (``POST /candidates/bulk/resume``).
+
+    :param resume_urls: public http(s) URLs of PDF, DOC or DOCX files.
+    :param job_id: upload them to this job (JC2): TapTalent scores each candidate against it.
+    :param idempotency_key: identifies this batch across retries, so that a retried upload is not
+        accepted twice (A5).
+    """
+    if isinstance(resume_urls, (str, bytes)):
+        raise TapTalentInputError(
+            "resume_urls must be a list of URLs, not one string", details={"resumeURLs": "must be a list"}
+        )
+    upload = ResumeUpload.coerce({"resumeURLs": list(resume_urls), "jobId": job_id}, what="resume upload")
+    limit = ctx.settings.max_batch_size
+    if len(upload.resume_urls) > limit:
+        raise TapTalentInputError(
+            f"{len(upload.resume_urls)} resumes do not fit one batch",
+            details={
+                "resumeURLs": f"at most {limit} per batch (the connection's max_batch_size); split them "
+                "into batches, as TapTalentBulkUploadResumesOperator does"
+            },
+        )
+    call = calls.CANDIDATES_BULK_RESUME.call(
+        json=upload.to_wire(), idempotency_key=checked_idempotency_key(idempotency_key)
+    )
+    return (yield from send(ctx, call))
+
+
+def get_batch(
+    ctx: Context, batch_id: int | str, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE
+) -> Op[BatchPage]:
+    """A batch's status, counts, failed files and one page of its candidates (``GET /candidates/batch/{id}``)."""
+    call = calls.CANDIDATES_BATCH_GET.call({"batchId": batch_id}, params=_pages(page_number, per_page))
+    return (yield from send(ctx, call))
+
+
+def iter_batch_candidates(ctx: Context, batch_id: int | str, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
+    """Every parsed candidate of a batch, page after page."""
+    contract.check_per_page(per_page)
+    yield from paginate(
+        ctx,
+        lambda n: calls.CANDIDATES_BATCH_GET.call({"batchId": batch_id}, params=_pages(n, per_page)),
+        lambda page: page.candidates,
+        lambda page, n: contract.has_next_page(n, per_page, page.pagination.total_candidates),
+    )

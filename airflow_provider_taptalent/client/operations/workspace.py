@@ -1,0 +1,199 @@
+"""Pipelines, teams, workspace users, assessments and flows (SPEC §7.4-7.7, A12), and keys (A13)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .. import calls, contract
+from ..errors import TapTalentAuthenticationError, TapTalentPermissionError
+from ..models import (
+    AssessmentFlow,
+    AssessmentFlowCreate,
+    AssessmentPage,
+    KeyStatus,
+    Pipeline,
+    PipelineName,
+    StageUpsert,
+    Team,
+    User,
+    UserPage,
+)
+from ..steps import Context, Op, paginate, send
+from ._common import (
+    KEY_CHECK_POLICY,
+    _filters,
+    _pages,
+    checked_idempotency_key,
+)
+
+# -- pipelines, teams, users, assessments -------------------------------------------------------------------------
+
+
+def list_pipelines(ctx: Context) -> Op[list[Pipeline]]:
+    """Every pipeline with its stages (``GET /pipelines``)."""
+    return (yield from send(ctx, calls.PIPELINES_LIST.call()))
+
+
+def get_pipeline(ctx: Context, pipeline_id: int | str) -> Op[Pipeline]:
+    """One pipeline with its stages (``GET /pipelines/{id}``)."""
+    return (yield from send(ctx, calls.PIPELINES_GET.call({"pipelineId": pipeline_id})))
+
+
+def create_pipeline(ctx: Context, name: str, *, idempotency_key: str | None = None) -> Op[Pipeline]:
+    """A new pipeline with TapTalent's default stages (``POST /pipelines``)."""
+    body = PipelineName.coerce({"name": name}, what="pipeline").to_wire()
+    call = calls.PIPELINES_CREATE.call(json=body, idempotency_key=checked_idempotency_key(idempotency_key))
+    return (yield from send(ctx, call))
+
+
+def rename_pipeline(ctx: Context, pipeline_id: int | str, name: str) -> Op[Pipeline]:
+    """Rename a pipeline (``PUT /pipelines/{id}``)."""
+    body = PipelineName.coerce({"name": name}, what="pipeline").to_wire()
+    return (yield from send(ctx, calls.PIPELINES_RENAME.call({"pipelineId": pipeline_id}, json=body)))
+
+
+def upsert_stage(
+    ctx: Context,
+    pipeline_id: int,
+    *,
+    name: str,
+    type: str,
+    order: int | None = None,
+    stage_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> Op[Pipeline]:
+    """Add a stage to a pipeline, or with ``stage_id`` change one (``POST /pipelines/stages``, A12); the
+    other stages are renumbered around ``order``. Returns the pipeline."""
+    body = StageUpsert.coerce(
+        {"pipelineId": pipeline_id, "name": name, "type": type, "order": order, "stageId": stage_id}, what="stage"
+    ).to_wire()
+    call = calls.PIPELINES_STAGE_UPSERT.call(json=body, idempotency_key=checked_idempotency_key(idempotency_key))
+    return (yield from send(ctx, call))
+
+
+def list_teams(ctx: Context) -> Op[list[Team]]:
+    """Every team of the workspace (``GET /teams``)."""
+    return (yield from send(ctx, calls.TEAMS_LIST.call()))
+
+
+def get_team(ctx: Context, team_id: str) -> Op[Team]:
+    """One team (``GET /teams/{id}``)."""
+    return (yield from send(ctx, calls.TEAMS_GET.call({"teamId": team_id})))
+
+
+def _user_params(page: int, per_page: int, filters: Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= contract.MAX_USERS_PER_PAGE:
+        raise ValueError(f"per_page must be 1 to {contract.MAX_USERS_PER_PAGE}, not {per_page!r}")
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise ValueError(f"page must be 1 or more, not {page!r}")
+    status = filters.get("status")
+    if status is not None and not isinstance(status, str):
+        filters = {**filters, "status": ",".join(status)}
+    return {"page": page, "perPage": per_page, **_filters(**filters)}
+
+
+def list_users(
+    ctx: Context,
+    *,
+    page: int = 1,
+    per_page: int = contract.MAX_USERS_PER_PAGE,
+    status: str | Sequence[str] | None = None,
+    role: str | None = None,
+    is_company_admin: bool | None = None,
+    search: str | None = None,
+) -> Op[UserPage]:
+    """One page of workspace users and invites (``GET /users``): ``status`` is ``ACTIVE``, ``INVITED``,
+    ``EXPIRED`` or several; ``role`` a code or a display name; ``search`` matches email and names."""
+    filters = {"status": status, "role": role, "isCompanyAdmin": is_company_admin, "search": search}
+    return (yield from send(ctx, calls.USERS_LIST.call(params=_user_params(page, per_page, filters))))
+
+
+def iter_users(
+    ctx: Context,
+    *,
+    per_page: int = contract.MAX_USERS_PER_PAGE,
+    status: str | Sequence[str] | None = None,
+    role: str | None = None,
+    is_company_admin: bool | None = None,
+    search: str | None = None,
+) -> Op[None]:
+    """Every workspace user (matching the filters), page after page."""
+    filters = {"status": status, "role": role, "isCompanyAdmin": is_company_admin, "search": search}
+    _user_params(1, per_page, filters)
+    yield from paginate(
+        ctx,
+        lambda n: calls.USERS_LIST.call(params=_user_params(n, per_page, filters)),
+        lambda page: page.users,
+        lambda page, n: contract.has_next_page(n, per_page, page.total),
+    )
+
+
+def get_user(ctx: Context, user_id: str) -> Op[User]:
+    """One workspace user or invite (``GET /users/{id}``)."""
+    return (yield from send(ctx, calls.USERS_GET.call({"userId": user_id})))
+
+
+def list_assessments(
+    ctx: Context, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE
+) -> Op[AssessmentPage]:
+    """One page of assessments (``GET /assessment``)."""
+    return (yield from send(ctx, calls.ASSESSMENTS_LIST.call(params=_pages(page_number, per_page))))
+
+
+def iter_assessments(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
+    """Every assessment, page after page."""
+    contract.check_per_page(per_page)
+    yield from paginate(
+        ctx,
+        lambda n: calls.ASSESSMENTS_LIST.call(params=_pages(n, per_page)),
+        lambda page: page.assessments,
+        lambda page, n: contract.has_next_page(n, per_page, page.total),
+    )
+
+
+def list_assessment_flows(ctx: Context) -> Op[list[AssessmentFlow]]:
+    """Every assessment flow (``GET /assessment-flows``, A12)."""
+    return (yield from send(ctx, calls.ASSESSMENT_FLOWS_LIST.call()))
+
+
+def create_assessment_flow(
+    ctx: Context, flow: AssessmentFlowCreate | Mapping[str, Any], *, idempotency_key: str | None = None
+) -> Op[AssessmentFlow]:
+    """A new assessment flow (``POST /assessment-flows``, A12): ``flow_name`` and at least one step, each
+    with ``assessment_id`` and ``pass_threshold`` (0-100)."""
+    body = AssessmentFlowCreate.coerce(flow, what="assessment flow").to_wire()
+    call = calls.ASSESSMENT_FLOWS_CREATE.call(json=body, idempotency_key=checked_idempotency_key(idempotency_key))
+    return (yield from send(ctx, call))
+
+
+# -- keys ---------------------------------------------------------------------------------------------------------
+
+
+def key_state(ctx: Context) -> Op[str]:
+    """What the cheapest authenticated read says of the context's key (A13): active, invalid, inactive.
+
+    Network and server failures are raised: they say nothing about the key.
+    """
+    checking = ctx.with_policy(KEY_CHECK_POLICY)
+    try:
+        yield from send(checking, calls.JOBS_LIST.call(params=_pages(1, contract.PER_PAGE_CHOICES[0])))
+    except TapTalentAuthenticationError:
+        return contract.KEY_STATES[401]
+    except TapTalentPermissionError as error:
+        if error.code == "ACCOUNT_INACTIVE":
+            return contract.KEY_STATES[403]
+        raise
+    return contract.KEY_STATES[200]
+
+
+def check_key(ctx: Context) -> Op[KeyStatus]:
+    """The state of the connection's key (A13): ``active``, ``invalid`` (401) or ``inactive`` (403
+    ``ACCOUNT_INACTIVE``). Never raises for a key problem."""
+    state = yield from key_state(ctx)
+    messages = {
+        "active": "the key works",
+        "invalid": "TapTalent does not know this key (revoked or rotated away): put a current key in the connection",
+        "inactive": "the company's subscription is inactive: renew it in TapTalent",
+    }
+    return KeyStatus(state=state, environment=ctx.settings.environment, message=messages[state])  # type: ignore[arg-type]
