@@ -68,11 +68,15 @@ __all__ = [
     "Stats",
     "TriggerEvent",
     "amask_secret",
+    "asset",
+    "asset_event_store",
     "conf",
+    "connection_from_secrets",
     "default_deferrable",
     "get_async_connection",
     "get_async_extra_dejson",
     "mask_secret",
+    "plugin_base",
 ]
 
 
@@ -90,6 +94,37 @@ async def amask_secret(secret: Any) -> None:
         await sync_to_async(mask_secret)(secret)
     else:
         await native(secret)
+
+
+def connection_from_secrets(conn_id: str) -> Connection:
+    """A connection from the metadata DB or a secrets backend, outside a task (the API server)."""
+    from airflow.models.connection import Connection as ModelConnection
+
+    return ModelConnection.get_connection_from_secrets(conn_id)
+
+
+def asset_event_store() -> Any:
+    """What recording an Asset event in the metadata DB takes (Airflow 3, inside the API server):
+    ``(asset_manager, AssetEvent, AssetModel, create_session)``."""
+    from airflow.assets.manager import asset_manager
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    return asset_manager, AssetEvent, AssetModel, create_session
+
+
+def asset(uri: str) -> Any:
+    """An Asset (a Dataset on Airflow 2) for ``uri``."""
+    from airflow.providers.common.compat.sdk import Asset
+
+    return Asset(uri)
+
+
+def plugin_base() -> type:
+    """Airflow's plugin base class (imported only by the provider's plugin module)."""
+    from airflow.providers.common.compat.sdk import AirflowPlugin
+
+    return AirflowPlugin  # type: ignore[no-any-return]
 
 
 def default_deferrable() -> bool:

@@ -25,6 +25,6 @@ def create_app(**kwargs: Any) -> Any:
 
 def batch_asset(conn_id: str = "taptalent_default") -> Any:
     """The Asset (a Dataset on Airflow 2) that deliveries for ``conn_id`` are recorded on: schedule on it."""
-    from airflow.providers.common.compat.sdk import Asset
+    from airflow_provider_taptalent._compat import asset
 
-    return Asset(asset_uri(conn_id))
+    return asset(asset_uri(conn_id))

@@ -84,10 +84,10 @@ KEY_MISSES = (2.0, 20.0)
 
 def connection_webhook_secrets(conn_id: str) -> list[str]:
     """The webhook secrets of an Airflow connection (metadata DB or a secrets backend): current, previous."""
-    from airflow.models.connection import Connection
+    from airflow_provider_taptalent._compat import connection_from_secrets
 
     try:
-        conn = Connection.get_connection_from_secrets(conn_id)
+        conn = connection_from_secrets(conn_id)
     except Exception:  # an unknown connection is a wrong key to the caller, never a 500
         return []
     return webhook_secrets(conn.extra_dejson)

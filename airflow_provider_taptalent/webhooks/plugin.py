@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.providers.common.compat.sdk import AirflowPlugin
+from airflow_provider_taptalent._compat import plugin_base
+
+AirflowPlugin = plugin_base()
 
 URL_PREFIX = "/taptalent/webhooks"
 
@@ -27,7 +29,7 @@ class _ReceiverApps:
         return apps
 
 
-class TapTalentWebhooksPlugin(AirflowPlugin):  # type: ignore[misc]
+class TapTalentWebhooksPlugin(AirflowPlugin):  # type: ignore[misc,valid-type]
     """Receives TapTalent webhooks and turns them into Asset events (``taptalent://<conn_id>/batches``)."""
 
     name = "taptalent_webhooks"

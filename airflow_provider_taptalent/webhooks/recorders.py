@@ -62,10 +62,11 @@ class AssetEventRecorder:
         self._lock = threading.Lock()
 
     def record(self, conn_id: str, event: WebhookEvent) -> Outcome:
-        from airflow.assets.manager import asset_manager
-        from airflow.models.asset import AssetEvent, AssetModel
-        from airflow.utils.session import create_session
         from sqlalchemy import select
+
+        from airflow_provider_taptalent._compat import asset_event_store
+
+        asset_manager, AssetEvent, AssetModel, create_session = asset_event_store()
 
         uri = asset_uri(conn_id)
         with self._lock, create_session() as session:

@@ -139,3 +139,15 @@ def test_a_method_reached_through_the_class_takes_its_host():
 @pytest.mark.parametrize("name", sorted(ENDPOINTS))
 def test_each_endpoint_names_its_spec_section(name):
     assert ENDPOINTS[name].spec
+
+
+def test_only_compat_imports_airflow():
+    """One place knows Airflow versions: every other module goes through ``_compat``."""
+    offenders = [
+        f"{path.relative_to(REPO)}:{n}"
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "_compat.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if line.strip().startswith(("from airflow.", "import airflow", "from airflow import"))
+    ]
+    assert offenders == []
