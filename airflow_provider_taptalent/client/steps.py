@@ -20,6 +20,7 @@ from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from . import contract
 from .calls import Call
 from .errors import TapTalentError
 from .retry import RetryPolicy, is_ambiguous
@@ -123,14 +124,15 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
 def paginate(
     ctx: Context,
     page_call: Callable[[int], Call[T]],
+    per_page: int,
     items: Callable[[T], Iterable[Any]],
-    more: Callable[[T, int], bool],
+    total: Callable[[T], int],
 ) -> Op[None]:
     """Every item of a page-numbered listing, page after page, as :class:`Item` steps.
 
-    :param page_call: the call for page ``n`` (1-based).
+    :param page_call: the call for page ``n`` (1-based), asking for ``per_page`` items.
     :param items: the items of a page.
-    :param more: whether there is a page after page ``n``.
+    :param total: how many items the listing has, as a page says.
     """
     page_number = 1
     while True:
@@ -138,6 +140,6 @@ def paginate(
         found = list(items(page))
         for item in found:
             yield Item(item)
-        if not found or not more(page, page_number):
+        if not found or not contract.has_next_page(page_number, per_page, total(page)):
             return
         page_number += 1

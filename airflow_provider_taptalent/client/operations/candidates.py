@@ -70,8 +70,9 @@ def iter_candidates(
         lambda n: calls.CANDIDATES_LIST.call(
             params=_candidate_filters(n, per_page, email=email, batchId=batch_id, jobId=job_id)
         ),
+        per_page,
         lambda page: page.candidates,
-        lambda page, n: contract.has_next_page(n, per_page, page.total_candidates),
+        lambda page: page.total_candidates,
     )
 
 

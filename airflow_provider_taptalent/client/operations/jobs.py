@@ -103,8 +103,9 @@ def iter_jobs(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None
     yield from paginate(
         ctx,
         lambda n: calls.JOBS_LIST.call(params=_pages(n, per_page)),
+        per_page,
         lambda page: page.jobs,
-        lambda page, n: contract.has_next_page(n, per_page, page.total_jobs),
+        lambda page: page.total_jobs,
     )
 
 
@@ -155,6 +156,7 @@ def iter_batch_candidates(ctx: Context, batch_id: int | str, *, per_page: int = 
     yield from paginate(
         ctx,
         lambda n: calls.CANDIDATES_BATCH_GET.call({"batchId": batch_id}, params=_pages(n, per_page)),
+        per_page,
         lambda page: page.candidates,
-        lambda page, n: contract.has_next_page(n, per_page, page.pagination.total_candidates),
+        lambda page: page.pagination.total_candidates,
     )

@@ -124,8 +124,9 @@ def iter_users(
     yield from paginate(
         ctx,
         lambda n: calls.USERS_LIST.call(params=_user_params(n, per_page, filters)),
+        per_page,
         lambda page: page.users,
-        lambda page, n: contract.has_next_page(n, per_page, page.total),
+        lambda page: page.total,
     )
 
 
@@ -147,8 +148,9 @@ def iter_assessments(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> 
     yield from paginate(
         ctx,
         lambda n: calls.ASSESSMENTS_LIST.call(params=_pages(n, per_page)),
+        per_page,
         lambda page: page.assessments,
-        lambda page, n: contract.has_next_page(n, per_page, page.total),
+        lambda page: page.total,
     )
 
 
