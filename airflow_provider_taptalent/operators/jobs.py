@@ -10,11 +10,12 @@ from airflow_provider_taptalent.client.errors import TapTalentInputError
 from airflow_provider_taptalent.client.models import JobCreate
 from airflow_provider_taptalent.client.models.jobs import wire_name
 from airflow_provider_taptalent.operators._base import DEFAULT_MATCH_FIELDS, _TapTalentOperator
-from airflow_provider_taptalent.utils.failures import fail_without_retry
+from airflow_provider_taptalent.utils import batches as _batches
+from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed, fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
-from airflow_provider_taptalent.utils.job_sync import JobSync, SyncReport, source_jobs
+from airflow_provider_taptalent.utils.job_sync import CONFLICT_POLICIES, JobSync, SyncReport, check_mapping, source_jobs
 from airflow_provider_taptalent.utils.sources import records_from, storage_path
-from airflow_provider_taptalent.utils.sync_state import SyncState
+from airflow_provider_taptalent.utils.sync_state import OWNERSHIP_FILE, OwnershipLedger, SyncState
 
 
 class TapTalentCreateJobOperator(_TapTalentOperator):
@@ -85,36 +86,49 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
     """Keeps TapTalent's jobs in step with a source system (ATS, HRIS): one way, safe to re-run.
 
     New records are created (never twice, even if the task dies half way), changed ones are updated,
-    unchanged ones are left alone. A record older than a change made in TapTalent since the last sync is
-    a conflict and is not pushed (newest timestamp wins); TapTalent jobs changed since the last sync are
-    reported as drift. Invalid records are reported with their external id and field errors and do not
-    stop the others. The state (which record is which job, what was sent) lives at ``state_path`` and is
-    rewritten after every change.
+    unchanged ones are left alone; "changed" is decided by content. When TapTalent's copy was edited since
+    the last sync and the record changed too, ``conflict_policy`` decides: ``newest`` (default) pushes the
+    record only when its own update time is newer than TapTalent's edit, ``source`` always pushes,
+    ``taptalent`` keeps TapTalent's edit. A conflict or a drift (an edit in TapTalent alone) is reported
+    once, until something changes again. Invalid records are reported with their external id and field
+    errors and do not stop the others; a sync whose every record failed fails (``max_failed_ratio``).
 
-    Each record needs an external id, the time it last changed, and job fields: by default the record's
-    keys that are ``JobCreate`` fields (snake_case or camelCase); ``mapping`` renames source fields
-    (``{"job_title": "title"}``) or, as a callable, builds the job fields from a record.
+    Each record needs an external id and job fields, and (unless its source has none) the time it last
+    changed. ``mapping`` picks a ready mapping for a job-board export by name (``"greenhouse"``,
+    ``"lever"``, ``"ashby"``, ``"workable"``, ``"smartrecruiters"``; options through
+    :func:`~airflow_provider_taptalent.utils.ats.ats_mapping`), renames fields with a dict
+    (``{"job_title": "title", "location.name": "city"}``, paths allowed), or builds the job fields with a
+    callable (which may return ``external_id`` and ``updated_at`` too).
 
     .. code-block:: python
 
         sync = TapTalentSyncJobsOperator(
-            task_id="sync_jobs", jobs="s3://exports/ats/jobs.json", state_path="s3://state/taptalent-jobs.json"
+            task_id="sync_jobs",
+            jobs="s3://exports/greenhouse/jobs.json",
+            mapping="greenhouse",
+            state_path="s3://state/taptalent-jobs.json",
         )
 
     :param jobs: a list of records, an XComArg, or the path / URI of a JSON (list) or CSV export (templated).
     :param state_path: local path or object-storage URI of the sync state file (templated).
-    :param mapping: ``{source_field: job_field}`` or ``callable(record) -> job fields``; default: identity.
+    :param mapping: a ready mapping's name, ``{source_field_or_path: job_field}``, or ``callable(record) ->
+        job fields``; default: the record's own job fields.
     :param external_id_field: the record field that identifies a job in the source (default ``external_id``).
     :param updated_at_field: the record field with its last change, ISO-8601 or epoch (default ``updated_at``).
+    :param conflict_policy: ``newest`` (default), ``source`` or ``taptalent``.
+    :param max_failed_ratio: fail the task when more than this share (0..1) of the records failed;
+        default: only when every record failed.
     :param adopt_existing: map a new record to an unmapped TapTalent job with the same ``match_fields``
-        instead of creating one (protects against a lost state file).
+        instead of creating one (protects against a lost state file); never a job another sync owns.
     :param match_fields: the fields that make two jobs the same job, for ``adopt_existing``.
+    :param ownership_path: the ledger of which sync owns which job (templated); default:
+        ``taptalent-job-owners.json`` beside ``state_path``. Give the syncs of one company the same one.
     :param taptalent_conn_id: the TapTalent connection (templated).
-    :return: ``{"created", "updated", "unchanged", "conflicts", "failed", "drifted"}`` counts; the ids of
-        conflicts, failures and drift are pushed to XCom as ``report``.
+    :return: ``{"created", "adopted", "updated", "unchanged", "conflicts", "failed", "drifted"}`` counts;
+        the ids of conflicts, failures and drift are pushed to XCom as ``report``.
     """
 
-    template_fields = ("jobs", "state_path", "taptalent_conn_id")
+    template_fields = ("jobs", "state_path", "ownership_path", "taptalent_conn_id")
 
     def __init__(
         self,
@@ -124,28 +138,42 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         mapping: Any = None,
         external_id_field: str = "external_id",
         updated_at_field: str = "updated_at",
+        conflict_policy: str = "newest",
+        max_failed_ratio: float | None = None,
         adopt_existing: bool = True,
         match_fields: Sequence[str] = DEFAULT_MATCH_FIELDS,
+        ownership_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         # One run at a time per task: overlapping runs (a manual run beside a scheduled one) queue up.
         kwargs.setdefault("max_active_tis_per_dag", 1)
         super().__init__(**kwargs)
-        if mapping is not None and not (callable(mapping) or isinstance(mapping, dict)):
-            raise ValueError(f"mapping must be a dict or a callable, not {type(mapping).__name__}")
+        if conflict_policy not in CONFLICT_POLICIES:
+            raise ValueError(f"conflict_policy must be one of {', '.join(CONFLICT_POLICIES)}, not {conflict_policy!r}")
+        _batches.check_ratio(max_failed_ratio)
         self.jobs = jobs
         self.state_path = state_path
-        self.mapping = mapping
+        self.mapping = check_mapping(mapping)
         self.external_id_field = external_id_field
         self.updated_at_field = updated_at_field
+        self.conflict_policy = conflict_policy
+        self.max_failed_ratio = max_failed_ratio
         self.adopt_existing = adopt_existing
         self.match_fields = tuple(match_fields)
+        self.ownership_path = ownership_path
 
     def execute(self, context: Context) -> dict[str, int]:
         self._check_connection()
         with fail_without_retry():
             records = records_from(self.jobs, field="jobs")
-            state = SyncState.load(storage_path(self.state_path, field="state_path"))
+            state_location = storage_path(self.state_path, field="state_path")
+            state = SyncState.load(state_location)
+            ledger = OwnershipLedger(
+                storage_path(self.ownership_path, field="ownership_path")
+                if self.ownership_path
+                else state_location.parent / OWNERSHIP_FILE,
+                owner=str(state_location),
+            )
             report = SyncReport()
             sources, invalid = source_jobs(
                 records,
@@ -155,20 +183,36 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
                 report=report,
             )
         sync = JobSync(
-            self.hook, state, adopt_existing=self.adopt_existing, match_fields=self.match_fields, report=report
+            self.hook,
+            state,
+            adopt_existing=self.adopt_existing,
+            match_fields=self.match_fields,
+            report=report,
+            conflict_policy=self.conflict_policy,
         )
         with state.locked():
+            with fail_without_retry():
+                sync.owned_elsewhere = ledger.owned_by_others()
             sync.run(sources)
+            ledger.claim({str(e["job_id"]) for e in state.jobs.values() if e.get("job_id") is not None})
         report.failed[:0] = invalid
+        self._log_report(report, records, state)
+        context["ti"].xcom_push(key="report", value=report.details())
+        counts = report.counts()
+        self._check_failures(counts, len(records))
+        return counts
+
+    def _log_report(self, report: SyncReport, records: list[Any], state: SyncState) -> None:
         for failure in report.failed[:20]:
             self.log.warning("Not synced: %s: %s", failure["external_id"], failure["error"])
         for conflict in report.conflicts[:20]:
             self.log.warning(
-                "Conflict: %s changed in TapTalent (job %s, %s) after the source record (%s): not pushed",
+                "Conflict: %s changed in TapTalent (job %s, %s) and in the source (%s): kept the %s version",
                 conflict["external_id"],
                 conflict["job_id"],
                 conflict["taptalent_updated_at"],
-                conflict["source_updated_at"],
+                conflict["source_updated_at"] or "no update time",
+                conflict["kept"],
             )
         if report.naive_timestamps:
             self.log.warning(
@@ -179,11 +223,21 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             )
         counts = report.counts()
         self.log.info(
-            "Job sync: %d created, %d updated, %d unchanged, %d conflicts, %d failed, %d drifted "
+            "Job sync: %d created, %d updated, %d unchanged, %d conflicts, %d failed, %d drifted, %d adopted "
             "(%d records, %d state writes)",
-            *counts.values(),
-            len(records),
-            state.saves,
-        )
-        context["ti"].xcom_push(key="report", value=report.details())
-        return counts
+            counts["created"], counts["updated"], counts["unchanged"], counts["conflicts"], counts["failed"],
+            counts["drifted"], counts["adopted"], len(records), state.saves,
+        )  # fmt: skip
+
+    def _check_failures(self, counts: dict[str, int], total: int) -> None:
+        failed = counts["failed"]
+        if not total or not failed:
+            return
+        over = failed / total > self.max_failed_ratio if self.max_failed_ratio is not None else failed == total
+        if over:
+            raise TapTalentTaskFailed(
+                f"{failed:,} of {total:,} source records failed to sync"
+                + (f" (over max_failed_ratio {self.max_failed_ratio:.0%})" if self.max_failed_ratio is not None else "")
+                + ": see the task log and the 'report' XCom for each record's error",
+                details={"failed": str(failed), "records": str(total)},
+            )

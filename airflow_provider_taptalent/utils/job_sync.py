@@ -31,6 +31,8 @@ from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentIn
 from airflow_provider_taptalent.client.models import Job, JobCreate, parse_timestamp
 from airflow_provider_taptalent.client.models._base import is_naive_timestamp
 from airflow_provider_taptalent.client.models.jobs import wire_name
+from airflow_provider_taptalent.utils.ats import MAPPINGS, ats_mapping
+from airflow_provider_taptalent.utils.ats import field as ats_field
 from airflow_provider_taptalent.utils.idempotency import content_hash
 from airflow_provider_taptalent.utils.sync_state import SyncState
 
@@ -45,13 +47,47 @@ CHUNK = 50
 #: a source timestamp further ahead than this is refused: it would win every conflict for years
 MAX_FUTURE = timedelta(days=1)
 
-Mapping_ = Mapping[str, str] | Callable[[dict[str, Any]], Mapping[str, Any]] | None
+Mapping_ = str | Mapping[str, str] | Callable[[dict[str, Any]], Mapping[str, Any]] | None
+#: how a conflict (both sides changed since the last sync) is decided
+CONFLICT_POLICIES = ("newest", "source", "taptalent")
+#: the names a dict mapping may map to besides job fields
+SPECIAL_TARGETS = ("external_id", "updated_at")
+
+
+def check_mapping(mapping: Any) -> Mapping_:
+    """A mapping usable by :func:`source_jobs`, checked when the DAG is parsed.
+
+    A name picks a ready mapping (:data:`~airflow_provider_taptalent.utils.ats.MAPPINGS`); a dict's targets
+    must be job fields (either spelling) or ``external_id`` / ``updated_at``: a typo is an error naming it.
+
+    :raises ValueError: naming the mapping or the unknown target field.
+    """
+    if mapping is None or callable(mapping):
+        return mapping  # type: ignore[no-any-return]
+    if isinstance(mapping, str):
+        ats_mapping(mapping)  # raises for an unknown name
+        return mapping
+    if not isinstance(mapping, Mapping):
+        raise ValueError(f"mapping must be a name, a dict or a callable, not {type(mapping).__name__}")
+    known = _known_fields()
+    unknown = [target for target in mapping.values() if target not in known and target not in SPECIAL_TARGETS]
+    if unknown:
+        raise ValueError(
+            f"mapping maps to {', '.join(map(repr, unknown))}, which is not a job field "
+            f"(one of {', '.join(sorted(JobCreate.model_fields))}, external_id, updated_at)"
+        )
+    return mapping
+
+
+def _known_fields() -> set[str]:
+    return set(JobCreate.model_fields) | {wire_name(name) for name in JobCreate.model_fields}
 
 
 @dataclass(frozen=True)
 class SourceJob:
     external_id: str
-    updated_at: datetime
+    #: when the record last changed, or ``None`` where the source publishes no real update time
+    updated_at: datetime | None
     job: JobCreate
     content_hash: str
 
@@ -59,6 +95,8 @@ class SourceJob:
 @dataclass
 class SyncReport:
     created: list[str] = field(default_factory=list)
+    #: records mapped to an existing, unowned TapTalent job (a lost state file)
+    adopted: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
@@ -70,7 +108,7 @@ class SyncReport:
     def counts(self) -> dict[str, int]:
         return {
             name: len(getattr(self, name))
-            for name in ("created", "updated", "unchanged", "conflicts", "failed", "drifted")
+            for name in ("created", "adopted", "updated", "unchanged", "conflicts", "failed", "drifted")
         }
 
     def details(self) -> dict[str, list[Any]]:
@@ -90,44 +128,59 @@ def source_jobs(
     """Source records as jobs, and the records that cannot be (with their id and field errors).
 
     The mapping turns a record into job fields: ``None`` takes the record's keys that are job fields
-    (snake_case or camelCase); a dict renames ``{source_field: job_field}`` first; a callable returns the
-    job fields itself. Empty values (CSV cells) count as absent. A record that cannot be read (no id, a
-    bad or far-future timestamp, a mapping that raises, invalid job fields) is a failure naming the record
-    and the field; it never stops the others.
+    (snake_case or camelCase); a name picks a ready mapping (``"greenhouse"``, ``"lever"`` ...); a dict
+    renames ``{source_field_or_path: job_field}`` first (``{"location.name": "city"}``); a callable returns
+    the job fields itself, and may return ``external_id`` and ``updated_at`` too. Empty values (CSV cells)
+    count as absent. A record that cannot be read (no id, a bad or far-future timestamp, a mapping that
+    raises, invalid job fields) is a failure naming the record and the field; it never stops the others.
     """
     jobs: dict[str, SourceJob] = {}
     failed: list[dict[str, Any]] = []
     now = datetime.now(timezone.utc)
+    trusted = not (isinstance(mapping, str) and not MAPPINGS[mapping].trusted_updated_at)
+    mapper = ats_mapping(mapping) if isinstance(mapping, str) else mapping
     for position, record in enumerate(records):
-        raw_id = record.get(id_field)
-        external_id = "" if raw_id is None or isinstance(raw_id, bool) else str(raw_id).strip()
-        label = external_id or f"(record {position})"
+        label = _id_of(record.get(id_field)) or f"(record {position})"
         try:
-            if not external_id:
-                raise TapTalentInputError("no external id", details={id_field: "required"})
-            updated_at = _timestamp(record.get(updated_field), updated_field, now)
             try:
-                fields = _job_fields(record, mapping, (id_field, updated_field))
+                fields = _job_fields(record, mapper, (id_field, updated_field))
+            except TapTalentInputError:
+                raise
             except Exception as error:  # a user's mapping: its failure is this record's, not the task's
                 raise TapTalentInputError(
                     f"the mapping raised {type(error).__name__}: {error}", details={"mapping": str(error)}
                 ) from None
+            external_id = _id_of(fields.pop("external_id", record.get(id_field)))
+            label = external_id or label
+            if not external_id:
+                raise TapTalentInputError("no external id", details={id_field: "required"})
+            raw_time = fields.pop("updated_at", record.get(updated_field))
+            if raw_time is None and not callable(mapper):
+                raise TapTalentInputError(
+                    "no timestamp", details={updated_field: "required: the time the record last changed"}
+                )
+            # No time from a callable, or a source that publishes none: content alone decides "changed".
+            updated_at = _timestamp(raw_time, updated_field, now) if trusted and raw_time is not None else None
             job = JobCreate.coerce(fields, what=f"job {external_id}")
         except TapTalentInputError as error:
             failed.append({"external_id": label, "error": str(error), "details": error.details})
             continue
-        if report is not None and is_naive_timestamp(record.get(updated_field)):
+        if report is not None and is_naive_timestamp(raw_time):
             report.naive_timestamps.append(external_id)
         candidate = SourceJob(external_id, updated_at, job, content_hash(job.to_wire()))
         earlier = jobs.get(external_id)
         if earlier is not None:
-            loser = min(earlier, candidate, key=lambda s: s.updated_at)
+            newest = max(earlier, candidate, key=lambda s: s.updated_at or datetime.min.replace(tzinfo=timezone.utc))
             failed.append(
                 {"external_id": label, "error": "duplicate external id: the older record was skipped", "details": {}}
             )
-            candidate = candidate if loser is earlier else earlier
+            candidate = newest
         jobs[external_id] = candidate
     return list(jobs.values()), failed
+
+
+def _id_of(value: Any) -> str:
+    return "" if value is None or isinstance(value, bool) else str(value).strip()
 
 
 def _timestamp(value: Any, name: str, now: datetime) -> datetime:
@@ -145,14 +198,16 @@ def _timestamp(value: Any, name: str, now: datetime) -> datetime:
     return parsed
 
 
-def _job_fields(record: Mapping[str, Any], mapping: Mapping_, consumed: tuple[str, ...]) -> dict[str, Any]:
+def _job_fields(record: Mapping[str, Any], mapping: Any, consumed: tuple[str, ...]) -> dict[str, Any]:
     if callable(mapping):
         produced = mapping(dict(record))
         if not isinstance(produced, Mapping):
             raise TypeError(f"it must return a mapping of job fields, not {type(produced).__name__}")
         return {k: v for k, v in dict(produced).items() if v not in (None, "")}
-    renamed = {(mapping or {}).get(k, k): v for k, v in record.items() if k not in consumed}
-    known = set(JobCreate.model_fields) | {wire_name(name) for name in JobCreate.model_fields}
+    mapping = mapping or {}
+    renamed = {mapping.get(k, k): v for k, v in record.items() if k not in consumed}
+    renamed.update({target: ats_field(record, path) for path, target in mapping.items() if "." in path})
+    known = _known_fields() | set(SPECIAL_TARGETS)
     return {k: v for k, v in renamed.items() if k in known and v not in (None, "")}
 
 
@@ -167,12 +222,16 @@ class JobSync:
         adopt_existing: bool,
         match_fields: Sequence[str],
         report: SyncReport | None = None,
+        conflict_policy: str = "newest",
     ) -> None:
         self.hook = hook
         self.state = state
         self.adopt_existing = adopt_existing
         self.match_fields = [wire_name(name) for name in match_fields]
         self.report = report or SyncReport()
+        self.conflict_policy = conflict_policy
+        #: jobs that another sync's state maps (the ownership ledger): never adopted
+        self.owned_elsewhere: set[str] = set()
         self.existing: set[str] = set()
 
     def run(self, sources: Sequence[SourceJob]) -> SyncReport:
@@ -222,7 +281,14 @@ class JobSync:
             pending = (entry or {}).get("pending") or {}
             job, sent = self._recover(pending, mapped), pending.get("job")
             if job is None and self.adopt_existing:
-                job, sent = self._adopt(source, remote, mapped), None
+                adopted = self._adopt(source, remote, mapped)
+                if adopted is not None:
+                    mapped.add(str(adopted.id))
+                    self.report.adopted.append(source.external_id)
+                    if not adopted.matches(source.job.to_wire()):
+                        adopted = self.hook.update_job(adopted.id, source.job.to_wire())
+                    self._record(source, adopted)
+                    return "changed"
             if job is None:
                 return "create"
             self._created(source, job, mapped, sent=sent)
@@ -231,10 +297,13 @@ class JobSync:
         if job is None:
             raise TapTalentNotFoundError(f"TapTalent job {entry['job_id']} of {source.external_id} no longer exists")
         drifted = _after(job.updated_at, entry.get("taptalent_updated_at"))
+        stamp = job.updated_at.isoformat() if job.updated_at else None
         if entry.get("content_hash") == source.content_hash:
-            if drifted:
-                self.report.drifted.append(source.external_id)
             self.report.unchanged.append(source.external_id)
+            if drifted and entry.get("drift_reported") != stamp:  # once, until TapTalent changes it again
+                self.report.drifted.append(source.external_id)
+                entry["drift_reported"] = stamp
+                return "changed"
             return "same"
         if drifted and job.matches(source.job.to_wire()):
             # TapTalent already holds this content (an update whose result was never recorded): record it.
@@ -242,21 +311,47 @@ class JobSync:
             self.report.unchanged.append(source.external_id)
             return "changed"
         if drifted:
-            self.report.drifted.append(source.external_id)
-        if drifted and job.updated_at is not None and source.updated_at < job.updated_at:
-            self.report.conflicts.append(
-                {
-                    "external_id": source.external_id,
-                    "job_id": job.id,
-                    "source_updated_at": source.updated_at.isoformat(),
-                    "taptalent_updated_at": job.updated_at.isoformat(),
-                }
-            )
-            return "same"
+            return self._conflict(source, job, entry, stamp)
+        return self._update(source, job)
+
+    def _update(self, source: SourceJob, job: Job) -> str:
         updated = self.hook.update_job(job.id, source.job.to_wire())
         self._record(source, updated)
         self.report.updated.append(source.external_id)
         return "changed"
+
+    def _conflict(self, source: SourceJob, job: Job, entry: dict[str, Any], stamp: str | None) -> str:
+        """Both sides changed since the last sync: ``conflict_policy`` decides, and it is reported once."""
+        source_newer = (
+            source.updated_at is not None and job.updated_at is not None and source.updated_at > job.updated_at
+        )
+        if self.conflict_policy == "newest" and source_newer:  # the record is newer than TapTalent's edit
+            self.report.drifted.append(source.external_id)
+            return self._update(source, job)
+        # newest without a newer source time (or with none at all): TapTalent's edit stays
+        winner = "source" if self.conflict_policy == "source" else "taptalent"
+        marker = [source.content_hash, stamp]
+        if winner == "source":
+            self._report_conflict(source, job, "source")
+            return self._update(source, job)
+        if entry.get("conflict_reported") == marker:
+            self.report.unchanged.append(source.external_id)
+            return "same"
+        self._report_conflict(source, job, "taptalent")
+        entry["conflict_reported"] = marker
+        return "changed"
+
+    def _report_conflict(self, source: SourceJob, job: Job, kept: str) -> None:
+        self.report.drifted.append(source.external_id)
+        self.report.conflicts.append(
+            {
+                "external_id": source.external_id,
+                "job_id": job.id,
+                "source_updated_at": source.updated_at.isoformat() if source.updated_at else None,
+                "taptalent_updated_at": job.updated_at.isoformat() if job.updated_at else None,
+                "kept": kept,
+            }
+        )
 
     def _pending(self, source: SourceJob) -> dict[str, Any]:
         key = f"taptalent-sync-{content_hash([source.external_id, source.content_hash])[:48]}"
@@ -288,10 +383,11 @@ class JobSync:
         )
 
     def _adopt(self, source: SourceJob, remote: dict[str, Job], mapped: set[str]) -> Job | None:
+        """An unmapped TapTalent job with the same match fields, that no other sync owns."""
         wire = source.job.to_wire()
         wanted = {name: wire.get(name) for name in self.match_fields}
         for job_id, job in remote.items():
-            if job_id not in mapped and job.matches(wanted):
+            if job_id not in mapped and job_id not in self.owned_elsewhere and job.matches(wanted):
                 log.info(
                     "Job %s: adopting the existing TapTalent job %s with the same %s",
                     source.external_id,
@@ -305,7 +401,7 @@ class JobSync:
         self.state.jobs[source.external_id] = {
             "job_id": job.id,
             "content_hash": source.content_hash,
-            "source_updated_at": source.updated_at.isoformat(),
+            "source_updated_at": source.updated_at.isoformat() if source.updated_at else None,
             "taptalent_updated_at": job.updated_at.isoformat() if job.updated_at else None,
             "synced_at": datetime.now(timezone.utc).isoformat(),
         }

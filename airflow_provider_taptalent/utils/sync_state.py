@@ -20,6 +20,8 @@ from airflow_provider_taptalent._compat import ObjectStoragePath
 from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError
 
 STATE_VERSION = 1
+#: the default ownership ledger, beside the state
+OWNERSHIP_FILE = "taptalent-job-owners.json"
 #: seconds a sync waits for another run on the same state to finish
 LOCK_TIMEOUT = 600.0
 _LOCK_POLL = 0.5
@@ -151,3 +153,48 @@ def _entry_problem(entry: Any) -> str | None:
         if entry.get(name) is not None and not isinstance(entry[name], str):
             return f"has a {name} that is not text"
     return None
+
+
+class OwnershipLedger:
+    """Which sync owns which TapTalent job: ``{"version": 1, "owners": {job_id: state_path}}``.
+
+    Syncs of one TapTalent company that share a ledger (by default the ``taptalent-job-owners.json`` beside
+    their states) never adopt each other's jobs. It is read at the start of a run and merged into at its end.
+    """
+
+    def __init__(self, path: ObjectStoragePath, owner: str) -> None:
+        self.path = path
+        self.owner = owner
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except ValueError as error:
+            raise TapTalentInputError(
+                "Invalid ownership_path", details={"ownership_path": f"not an ownership ledger: {error}"}
+            ) from None
+        owners = data.get("owners") if isinstance(data, dict) else None
+        if not isinstance(owners, dict):
+            raise TapTalentInputError("Invalid ownership_path", details={"ownership_path": "not an ownership ledger"})
+        return {str(k): str(v) for k, v in owners.items()}
+
+    def owned_by_others(self) -> set[str]:
+        return {job_id for job_id, owner in self._read().items() if owner != self.owner}
+
+    def claim(self, job_ids: set[str]) -> None:
+        """Record ``job_ids`` as this sync's (and release the ones it no longer maps)."""
+        owners = {k: v for k, v in self._read().items() if v != self.owner}
+        if not job_ids and len(owners) == len(self._read()):
+            return
+        owners.update(dict.fromkeys(sorted(job_ids - set(owners)), self.owner))
+        text = json.dumps({"version": STATE_VERSION, "owners": owners}, separators=(",", ":"), sort_keys=True)
+        if self.path.protocol in ("", "file"):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = f"{self.path.path}.{uuid.uuid4().hex}.tmp"
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temporary, self.path.path)
+        else:
+            self.path.write_text(text, encoding="utf-8")

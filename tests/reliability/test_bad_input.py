@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_taptalent.exceptions import TapTalentTaskFailed
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.operators.taptalent import (
     TapTalentBulkUploadResumesOperator,
@@ -259,7 +260,7 @@ def test_invalid_source_records_send_nothing_for_them(sandbox, monkeypatch, tmp_
         {"external_id": "A", "updated_at": "2026-01-01", "title": "ab"},
         {"title": "No id", "updated_at": "2026-01-01"},
     ]
-    counts = TapTalentSyncJobsOperator(task_id="s", jobs=records, state_path=str(tmp_path / "s.json")).execute(CONTEXT)
-    assert counts["failed"] == 2
+    with pytest.raises(TapTalentTaskFailed, match="2 of 2 source records failed"):  # every record failed
+        TapTalentSyncJobsOperator(task_id="s", jobs=records, state_path=str(tmp_path / "s.json")).execute(CONTEXT)
     assert [r["method"] for r in sandbox.requests()] == ["GET"]  # only reading TapTalent's jobs
     assert "Not synced:" in TROUBLESHOOTING

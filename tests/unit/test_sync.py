@@ -63,10 +63,26 @@ def state(tmp_path):
 def test_first_run_creates_and_the_second_changes_nothing(sandbox_conn, sandbox, state):
     records = [record(n) for n in range(5)]
     counts, _ = run(records, state)
-    assert counts == {"created": 5, "updated": 0, "unchanged": 0, "conflicts": 0, "failed": 0, "drifted": 0}
+    assert counts == {
+        "created": 5,
+        "adopted": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "conflicts": 0,
+        "failed": 0,
+        "drifted": 0,
+    }
     requests_after_first = len(sandbox.requests())
     counts, _ = run(records, state)
-    assert counts == {"created": 0, "updated": 0, "unchanged": 5, "conflicts": 0, "failed": 0, "drifted": 0}
+    assert counts == {
+        "created": 0,
+        "adopted": 0,
+        "updated": 0,
+        "unchanged": 5,
+        "conflicts": 0,
+        "failed": 0,
+        "drifted": 0,
+    }
     assert len(remote_jobs(sandbox)) == 5
     assert {r["method"] for r in sandbox.requests()[requests_after_first:]} == {"GET"}
     saved = json.loads(state.read_text())
@@ -181,7 +197,7 @@ def test_a_lost_state_file_adopts_the_existing_jobs(sandbox_conn, sandbox, state
     run(records, state)
     state.unlink()
     counts, _ = run(records, state)
-    assert counts["created"] == 3  # adopted, reported as created in this state
+    assert (counts["created"], counts["adopted"]) == (0, 3)  # adopted, and counted apart from creates
     assert len(remote_jobs(sandbox)) == 3
     assert run(records, state)[0]["unchanged"] == 3
 
