@@ -172,7 +172,8 @@ def parse_location(
     chosen = re.sub(r"[()]|\s[-\u2013\u2014]\s", ",", on_site[0] if on_site else "")
     parts = [q.strip() for q in chosen.split(",") if q.strip()]
     parts = [q for q in parts if not _REMOTE.fullmatch(q) and not _MODE_WORDS.fullmatch(q)]
-    if not parts or (remote and len(parts) == 1):
+    remote_here = bool(on_site) and bool(_REMOTE.search(on_site[0]))  # "Remote (Europe)", not "SF or Remote"
+    if not parts or (remote_here and len(parts) == 1):
         region = country_name(parts[0] if parts else None) or country_name(default_country) or "Remote"
         return Place("Remote", "Remote", region, remote=True)
     city = parts[0]

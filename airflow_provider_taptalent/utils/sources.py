@@ -18,6 +18,8 @@ from airflow_provider_taptalent.client.errors import TapTalentInputError
 from airflow_provider_taptalent.client.models.urls import url_problem
 
 log = logging.getLogger(__name__)
+#: the keys job-board exports wrap their list of records in
+WRAPPER_KEYS = ("jobs", "postings", "content", "results", "data")
 #: problems listed in one error: enough to see the pattern, short enough to read
 MAX_LISTED_PROBLEMS = 10
 
@@ -145,8 +147,10 @@ def records_from(value: Any, *, field: str) -> list[dict[str, Any]]:
                 value = json.loads(text)
             except ValueError as error:
                 raise TapTalentInputError(f"Invalid {field}", details={field: f"not valid JSON: {error}"}) from None
-            if isinstance(value, Mapping) and isinstance(value.get(field), list):
-                value = value[field]  # {"jobs": [...]}, as many exports wrap their rows
+            if isinstance(value, Mapping):
+                # {"jobs": [...]} (Greenhouse, Ashby, Workable), {"content": [...]} (SmartRecruiters) ...
+                wrapper = next((k for k in (field, *WRAPPER_KEYS) if isinstance(value.get(k), list)), None)
+                value = value[wrapper] if wrapper else value
     if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
         raise TapTalentInputError(
             f"Invalid {field}", details={field: f"expected a list of records, got {type(value).__name__}"}

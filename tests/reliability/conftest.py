@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_taptalent.client import transport as _http
+from airflow_provider_taptalent.utils import metrics as _metrics
 
 SCALE = os.environ.get("TAPTALENT_RELIABILITY_SCALE", "ci")
 SIZES = {"ci": {"jobs": 60, "urls": 2_000}, "full": {"jobs": 300, "urls": 20_000}}[SCALE]
@@ -37,14 +37,14 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def count_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Count the HTTP retries the provider makes (its own metric) into the ledger."""
-    real = _http.Stats.incr
+    real = _metrics.Stats.incr
 
     def incr(name: str, *args: Any, **kwargs: Any) -> Any:
         if name == "taptalent.api.retry":
             LEDGER["retries"] += 1
         return real(name, *args, **kwargs)
 
-    monkeypatch.setattr(_http.Stats, "incr", incr)
+    monkeypatch.setattr(_metrics.Stats, "incr", incr)
 
 
 @pytest.fixture

@@ -1,0 +1,280 @@
+"""The job sync on real job-board export shapes (tests/unit/fixtures/ats/README.md says where each shape is
+documented), the mapping helpers, and what the sync does when sources lack update times or overlap."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from airflow_provider_taptalent.exceptions import TapTalentInputError, TapTalentTaskFailed
+from airflow_provider_taptalent.operators.taptalent import TapTalentSyncJobsOperator
+from airflow_provider_taptalent.utils import ats
+from airflow_provider_taptalent.utils.ats import (
+    MAX_DESCRIPTION,
+    TRUNCATION_MARKER,
+    ats_mapping,
+    country_name,
+    description_text,
+    html_to_text,
+    parse_location,
+    work_mode,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ats"
+
+
+def run(jobs, state_path, **kwargs):
+    pushed: dict = {}
+    ti = SimpleNamespace(
+        dag_id="d", task_id="s", run_id="r", map_index=-1, xcom_push=lambda key, value: pushed.update({key: value})
+    )
+    counts = TapTalentSyncJobsOperator(task_id="s", jobs=jobs, state_path=str(state_path), **kwargs).execute({"ti": ti})
+    return counts, pushed.get("report")
+
+
+def remote_jobs(sandbox):
+    return {j["title"]: j for j in sandbox.state()["companies"]["1"]["jobs"]}
+
+
+# -- ready mappings on each ATS's export -----------------------------------------------------------------------
+
+EXPECTED = {
+    "greenhouse": {
+        "Senior Data Engineer": ("Austin", "Texas", "United States", None),
+        "Product Manager, Fleet": ("London", "London", "United Kingdom", None),
+        "Robotics Field Engineer": ("New York City", "New York", "United States", None),
+        "Technical Writer": ("Remote", "Remote", "United States", "REMOTE"),
+    },
+    "lever": {
+        "Platform Engineer": ("Barcelona", "Barcelona", "Spain", "HYBRID"),
+        "Account Executive": ("San Francisco", "San Francisco", "United States", "REMOTE"),
+        "Design Intern": ("Berlin", "Berlin", "Germany", "ONSITE"),
+    },
+    "ashby": {
+        "Machine Learning Engineer": ("Toronto", "Ontario", "Canada", "HYBRID"),
+        "Support Specialist": ("Remote", "Remote", "Europe", "REMOTE"),
+    },
+    "workable": {
+        "Backend Developer": ("Athens", "Attica", "Greece", None),
+        "Customer Success Manager": ("Manchester", "Manchester", "United Kingdom", "REMOTE"),
+    },
+    "smartrecruiters": {
+        "Warehouse Operations Lead": ("Rotterdam", "South Holland", "Netherlands", None),
+        "HR Business Partner": ("Madrid", "Community of Madrid", "Spain", "HYBRID"),
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_an_ats_export_syncs_with_only_its_name_and_a_rerun_changes_nothing(sandbox_conn, sandbox, tmp_path, name):
+    export = str(FIXTURES / f"{name}.json")
+    counts, report = run(export, tmp_path / "state.json", mapping=name)
+    assert (counts["created"], counts["failed"]) == (len(EXPECTED[name]), 0), report
+    jobs = remote_jobs(sandbox)
+    for title, (city, state, country, mode) in EXPECTED[name].items():
+        job = jobs[title]
+        assert (job["city"], job["state"], job["country"]) == (city, state, country), title
+        assert job.get("workMode", "ONSITE") == (mode or "ONSITE"), title
+        assert "<" not in job.get("description", "") and "&amp;" not in job.get("description", ""), title
+    before = len(sandbox.requests())
+    again, _ = run(export, tmp_path / "state.json", mapping=name)
+    assert again["unchanged"] == len(EXPECTED[name]) and again["created"] == again["updated"] == 0
+    assert {r["method"] for r in sandbox.requests()[before:]} == {"GET"}
+
+
+def test_greenhouse_descriptions_arrive_as_clean_text(sandbox_conn, sandbox, tmp_path):
+    run(str(FIXTURES / "greenhouse.json"), tmp_path / "s.json", mapping="greenhouse")
+    text = remote_jobs(sandbox)["Senior Data Engineer"]["description"]
+    assert text.startswith("Acme Robotics builds warehouse robots & the software that runs them.\nWhat you'll do")
+    assert "window.track" not in text and "Write SQL & Python" in text
+
+
+def test_a_changed_posting_updates(sandbox_conn, sandbox, tmp_path):
+    export = json.loads((FIXTURES / "greenhouse.json").read_text())
+    run(export["jobs"], tmp_path / "s.json", mapping="greenhouse")
+    export["jobs"][1]["title"] = "Senior Product Manager, Fleet"
+    export["jobs"][1]["updated_at"] = "2026-09-10T09:00:00-04:00"
+    counts, _ = run(export["jobs"], tmp_path / "s.json", mapping="greenhouse")
+    assert (counts["updated"], counts["unchanged"]) == (1, 3)
+    assert "Senior Product Manager, Fleet" in remote_jobs(sandbox)
+
+
+def test_a_17149_character_description_is_truncated_with_a_marker_or_refused(sandbox_conn, sandbox, tmp_path):
+    record = json.loads((FIXTURES / "greenhouse.json").read_text())["jobs"][0]
+    record = {**record, "content": "&lt;p&gt;" + ("word " * 3430)[:17149] + "&lt;/p&gt;"}
+    counts, _ = run([record], tmp_path / "s.json", mapping="greenhouse")
+    assert counts["created"] == 1
+    description = remote_jobs(sandbox)["Senior Data Engineer"]["description"]
+    assert len(description) <= MAX_DESCRIPTION and description.endswith(TRUNCATION_MARKER)
+    with pytest.raises(TapTalentTaskFailed):  # the only record fails: the sync fails
+        run([record], tmp_path / "other.json", mapping=ats_mapping("greenhouse", description="fail"))
+
+
+# -- a source without update times: content decides, conflicts resolved by policy, reported once ---------------
+
+
+def _edit_in_taptalent(sandbox, which, **fields):
+    job = remote_jobs(sandbox)[which]
+    time.sleep(1.01)  # TapTalent's job times have whole-second resolution: the edit must be later
+    response = httpx.patch(
+        f"{sandbox.api_url}/jobs/{job['id']}", json=fields, headers={"Authorization": f"Bearer {sandbox.api_key}"}
+    )
+    response.raise_for_status()
+
+
+def test_a_taptalent_edit_to_a_lever_record_is_reported_once_and_resolved_by_policy(sandbox_conn, sandbox, tmp_path):
+    postings = json.loads((FIXTURES / "lever.json").read_text())
+    state = tmp_path / "s.json"
+    run(postings, state, mapping="lever")
+    _edit_in_taptalent(sandbox, "Platform Engineer", title="Platform Engineer (edited in TapTalent)")
+    # Only TapTalent changed: drift, reported once.
+    counts, report = run(postings, state, mapping="lever")
+    assert (counts["drifted"], counts["conflicts"], report["drifted"]) == (1, 0, [postings[0]["id"]])
+    assert run(postings, state, mapping="lever")[0]["drifted"] == 0
+    # The ATS changes the posting too: both sides changed, and Lever has no update time: TapTalent's edit stays.
+    postings[0]["descriptionPlain"] = "Build the platform, now in Rust too."
+    counts, report = run(postings, state, mapping="lever")
+    assert (counts["conflicts"], counts["updated"]) == (1, 0)
+    assert report["conflicts"][0]["kept"] == "taptalent" and report["conflicts"][0]["source_updated_at"] is None
+    assert run(postings, state, mapping="lever")[0]["conflicts"] == 0  # reported once
+    # conflict_policy="source" resolves it the other way.
+    counts, _ = run(postings, state, mapping="lever", conflict_policy="source")
+    assert counts["updated"] == 1
+    assert remote_jobs(sandbox)["Platform Engineer"]["description"] == "Build the platform, now in Rust too."
+    assert run(postings, state, mapping="lever")[0]["unchanged"] == 3
+
+
+def test_conflict_policy_taptalent_never_overwrites_an_edit(sandbox_conn, sandbox, tmp_path):
+    records = [{"external_id": "R1", "updated_at": "2026-01-01T00:00:00Z", "title": "Analyst", "city": "Paris",
+                "state": "IDF", "country": "France"}]  # fmt: skip
+    run(records, tmp_path / "s.json")
+    _edit_in_taptalent(sandbox, "Analyst", title="Analyst (TapTalent)")
+    later = [{**records[0], "title": "Senior Analyst", "updated_at": "2026-11-30T23:00:00Z"}]
+    counts, report = run(later, tmp_path / "s.json", conflict_policy="taptalent")
+    assert (counts["conflicts"], counts["updated"], report["conflicts"][0]["kept"]) == (1, 0, "taptalent")
+    assert "Analyst (TapTalent)" in remote_jobs(sandbox)
+
+
+# -- mappings: typos at parse time, nested paths, ids and times from callables, failures per record ---------------
+
+
+def test_a_typo_in_a_dict_mapping_fails_when_the_dag_is_parsed():
+    with pytest.raises(ValueError, match="'descripton', which is not a job field"):
+        TapTalentSyncJobsOperator(task_id="s", jobs=[], state_path="/tmp/s.json", mapping={"body": "descripton"})
+    with pytest.raises(ValueError, match="mapping must be one of ashby, greenhouse, lever"):
+        TapTalentSyncJobsOperator(task_id="s", jobs=[], state_path="/tmp/s.json", mapping="taleo")
+
+
+def test_a_dict_mapping_reaches_nested_fields(sandbox_conn, sandbox, tmp_path):
+    records = [{"id": 7, "updated": "2026-01-01T00:00:00Z", "name": "Analyst",
+                "where": {"city": "Lyon", "region": "Auvergne", "country": "France"}}]  # fmt: skip
+    mapping = {"id": "external_id", "updated": "updated_at", "name": "title", "where.city": "city",
+               "where.region": "state", "where.country": "country"}  # fmt: skip
+    counts, _ = run(records, tmp_path / "s.json", mapping=mapping)
+    assert counts["created"] == 1
+    assert remote_jobs(sandbox)["Analyst"]["city"] == "Lyon"
+
+
+def test_a_callable_may_supply_the_id_and_the_time_and_its_failures_are_per_record(sandbox_conn, sandbox, tmp_path):
+    def mapping(record):
+        if record["ref"] == "BAD":
+            raise KeyError("department")
+        return {"external_id": record["ref"], "updated_at": record["ts"], "title": record["t"], **ats.parse_location(
+            record["loc"]).fields()}  # fmt: skip
+
+    records = [{"ref": "A-1", "ts": "2026-01-01T00:00:00Z", "t": "Analyst", "loc": "Austin, TX"},
+               {"ref": "BAD", "ts": "2026-01-01T00:00:00Z", "t": "X", "loc": "Austin, TX"}]  # fmt: skip
+    counts, report = run(records, tmp_path / "s.json", mapping=mapping)
+    assert (counts["created"], counts["failed"]) == (1, 1)
+    assert report["failed"][0]["external_id"] == "(record 1)" and "KeyError" in report["failed"][0]["error"]
+    assert "A-1" in json.loads((tmp_path / "s.json").read_text())["jobs"]
+
+
+def test_max_failed_ratio_fails_the_sync_over_the_share(sandbox_conn, sandbox, tmp_path):
+    good = {"external_id": "G", "updated_at": "2026-01-01T00:00:00Z", "title": "Analyst", "city": "Paris",
+            "state": "IDF", "country": "France"}  # fmt: skip
+    bad = {"external_id": "B", "updated_at": "2026-01-01T00:00:00Z", "title": "ab"}
+    assert run([good, bad], tmp_path / "a.json")[0]["failed"] == 1  # default: only an all-failed sync fails
+    with pytest.raises(TapTalentTaskFailed, match="1 of 2 source records failed"):
+        run([good, bad], tmp_path / "b.json", max_failed_ratio=0.25)
+
+
+# -- adoption and ownership -------------------------------------------------------------------------------------
+
+
+def test_adoption_never_takes_a_job_another_sync_owns(sandbox_conn, sandbox, tmp_path):
+    """Before: a second state adopted the first one's job, PATCHed it, and counted it as created."""
+    record = {"external_id": "A-1", "updated_at": "2026-01-01T00:00:00Z", "title": "Barista", "city": "Rome",
+              "state": "Lazio", "country": "Italy"}  # fmt: skip
+    run([record], tmp_path / "first.json")
+    other = {**record, "external_id": "B-9", "description": "Another company's barista"}
+    counts, _ = run([other], tmp_path / "second.json")
+    assert (counts["created"], counts["adopted"]) == (1, 0)
+    assert len(sandbox.state()["companies"]["1"]["jobs"]) == 2
+    owners = json.loads((tmp_path / "taptalent-job-owners.json").read_text())["owners"]
+    assert sorted(owners.values()) == sorted([str(tmp_path / "first.json"), str(tmp_path / "second.json")])
+    # Its own lost state, though, is rebuilt by adoption: its jobs are counted as adopted, not created.
+    (tmp_path / "first.json").unlink()
+    counts, _ = run([record], tmp_path / "first.json")
+    assert (counts["created"], counts["adopted"]) == (0, 1)
+
+
+# -- the helpers ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "expected"),
+    [
+        ("Remote, US", {}, ("Remote", "Remote", "United States")),
+        ("London, United Kingdom", {}, ("London", "London", "United Kingdom")),
+        ("London, United Kingdom", {"missing_state": "country"}, ("London", "United Kingdom", "United Kingdom")),
+        ("New York City, NY; San Francisco, CA", {}, ("New York City", "New York", "United States")),
+        ("San Francisco or Remote", {"default_country": "US"}, ("San Francisco", "San Francisco", "United States")),
+        ("Austin, TX, United States", {}, ("Austin", "Texas", "United States")),
+        ("Berlin", {"default_country": "DE"}, ("Berlin", "Berlin", "Germany")),
+        ("Berlin, DE", {"default_country": "Germany"}, ("Berlin", "Berlin", "Germany")),
+        ("Dover, DE", {}, ("Dover", "Delaware", "United States")),
+        ("Paris, France (Hybrid)", {}, ("Paris", "Paris", "France")),
+        ("Remote - US", {}, ("Remote", "Remote", "United States")),
+    ],
+)
+def test_parse_location(text, options, expected):
+    place = parse_location(text, **options)
+    assert (place.city, place.state, place.country) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "says"),
+    [
+        ("", {}, "required"),
+        ("Berlin", {}, "names no country"),
+        ("London, United Kingdom", {"missing_state": "fail"}, "names no state"),
+        ("New York City, NY; San Francisco, CA", {"multi": "fail"}, "names 2 places"),
+    ],
+)
+def test_parse_location_refusals_name_the_field(text, options, says):
+    with pytest.raises(TapTalentInputError) as raised:
+        parse_location(text, **options)
+    assert says in raised.value.details["location"]
+
+
+def test_html_enums_countries_and_descriptions():
+    assert html_to_text("&amp;lt;p&amp;gt;Tom &amp;amp;amp; Jerry&amp;lt;/p&amp;gt;") == "Tom & Jerry"
+    assert html_to_text("<style>p{}</style><ul><li>One</li><li>Two</li></ul>") == "One\nTwo"
+    assert [work_mode(v) for v in ("hybrid", "on-site", "OnSite", "Remote", "unspecified", None)] == [
+        "HYBRID", "ONSITE", "ONSITE", "REMOTE", None, None,
+    ]  # fmt: skip
+    assert work_mode(None, remote=True) == "REMOTE"
+    assert [country_name(c) for c in ("US", "gbr", "Greece", "", None)] == [
+        "United States", "United Kingdom", "Greece", None, None,
+    ]  # fmt: skip
+    assert description_text("short") == "short"
+    cut = description_text("word " * 3000)
+    assert cut is not None and len(cut) <= MAX_DESCRIPTION and cut.endswith(TRUNCATION_MARKER)
+    with pytest.raises(TapTalentInputError, match="description too long"):
+        description_text("x" * (MAX_DESCRIPTION + 1), policy="fail")
