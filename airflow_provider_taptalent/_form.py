@@ -51,6 +51,12 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "description": "During a rotation: the old secret, still accepted until every delivery carries the new one.",
         "schema": {"type": ["string", "null"], "format": "password"},
     },
+    "fallback_api_key": {
+        "label": "Fallback API key",
+        "description": "A second key of the same company and environment, used when the API key is refused "
+        "(401, or 403 ACCOUNT_INACTIVE): for key rotation and critical pipelines.",
+        "schema": {"type": ["string", "null"], "format": "password"},
+    },
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {

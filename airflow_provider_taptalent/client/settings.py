@@ -25,6 +25,8 @@ WEBHOOK_SECRET_FIELD = "webhook_secret"  # noqa: S105 (a field name, not a secre
 LEGACY_WEBHOOK_SECRET_FIELD = "webhook_key"  # noqa: S105
 #: accepted beside the current secret while a rotation is under way
 PREVIOUS_WEBHOOK_SECRET_FIELD = "previous_webhook_secret"  # noqa: S105
+#: a second key of the same company and environment, used when the primary answers 401 / ACCOUNT_INACTIVE
+FALLBACK_KEY_FIELD = "fallback_api_key"
 EXTRA_FIELDS = (
     "environment",
     "timeout",
@@ -34,6 +36,7 @@ EXTRA_FIELDS = (
     WEBHOOK_SECRET_FIELD,
     PREVIOUS_WEBHOOK_SECRET_FIELD,
     LEGACY_WEBHOOK_SECRET_FIELD,
+    FALLBACK_KEY_FIELD,
 )
 
 
@@ -52,10 +55,11 @@ class ClientSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     max_batch_size: int = _api.DEFAULT_MAX_BATCH_SIZE
     webhook_key: str | None = field(default=None, repr=False)
+    fallback_api_key: str | None = field(default=None, repr=False)
 
     def secrets(self) -> list[str]:
         """Every secret these settings hold, for a log masker."""
-        return [secret for secret in (self.api_key, self.webhook_key) if secret]
+        return [secret for secret in (self.api_key, self.webhook_key, self.fallback_api_key) if secret]
 
 
 def extra_value(extra: Mapping[str, Any], name: str) -> Any:
@@ -135,7 +139,31 @@ def settings_from_connection(
             )
         ),
         webhook_key=webhook_secret(extra),
+        fallback_api_key=_fallback_key(conn_id, extra, api_key, key_environment),
     )
+
+
+def _fallback_key(conn_id: str, extra: Mapping[str, Any], primary: str, environment: _api.Environment) -> str | None:
+    """The fallback key, checked like the primary: a TapTalent key of the same environment, and another key."""
+    value = extra_value(extra, FALLBACK_KEY_FIELD)
+    if value is None:
+        return None
+    key = str(value).strip()
+    if _api.environment_of_key(key) is None:
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r}: {FALLBACK_KEY_FIELD} is not a TapTalent key: expected 'sk_live_' or "
+            "'sk_test_' followed by 22 letters or digits."
+        )
+    if _api.environment_of_key(key) != environment:
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r}: {FALLBACK_KEY_FIELD} belongs to the other environment than the API key: "
+            "use a key of the same company and environment."
+        )
+    if key == primary:
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r}: {FALLBACK_KEY_FIELD} is the API key itself: give a second key, or none."
+        )
+    return key
 
 
 def _environment(conn_id: str, configured: Any, from_key: _api.Environment) -> _api.Environment:

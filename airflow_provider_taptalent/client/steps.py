@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from . import contract
 from .calls import Call
-from .errors import TapTalentError
+from .errors import TapTalentAccountInactiveError, TapTalentAuthenticationError, TapTalentError
 from .retry import RetryPolicy, is_ambiguous
 from .settings import ClientSettings
 
@@ -36,6 +36,8 @@ class Exchange(Generic[T]):
     #: ``time.monotonic()`` by which the attempt must be over
     deadline: float
     attempt: int
+    #: send it with the connection's fallback key instead of the primary one
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,17 +67,37 @@ class Observer:
     def outcome(self, call: Call[Any], error: TapTalentError | None, attempts: int, elapsed_ms: float) -> None:
         """The call ended, after ``attempts`` attempts: ``error`` is ``None`` on success."""
 
+    def fallback(self, call: Call[Any], error: TapTalentError) -> None:
+        """The primary key was refused (``error``); the call is repeated with the fallback key."""
+
+
+@dataclass
+class KeyChoice:
+    """Which key a context's calls use. ``switch``: may move to the fallback key when the primary is refused."""
+
+    fallback: bool = False
+    switch: bool = True
+
 
 @dataclass(frozen=True)
 class Context:
-    """What operations read: the connection's settings, the retry policy, the observer."""
+    """What operations read: the connection's settings, the retry policy, the observer, the key in use."""
 
     settings: ClientSettings
     policy: RetryPolicy
     observer: Observer = field(default_factory=Observer)
+    keys: KeyChoice = field(default_factory=KeyChoice)
 
     def with_policy(self, policy: RetryPolicy) -> Context:
-        return Context(self.settings, policy, self.observer)
+        return Context(self.settings, policy, self.observer, self.keys)
+
+    def with_keys(self, keys: KeyChoice) -> Context:
+        return Context(self.settings, self.policy, self.observer, keys)
+
+
+def _refused_key(error: TapTalentError) -> bool:
+    """401, or 403 ACCOUNT_INACTIVE: the key's own problem, which another key of the company may not have."""
+    return isinstance(error, (TapTalentAuthenticationError, TapTalentAccountInactiveError))
 
 
 Recover = Callable[[float], Op[Any]]
@@ -97,8 +119,17 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
         attempt += 1
         deadline = min(time.monotonic() + ctx.settings.request_deadline, budget_end)
         try:
-            result: T = yield Exchange(call, deadline, attempt)
+            result: T = yield Exchange(call, deadline, attempt, ctx.keys.fallback)
         except TapTalentError as error:
+            if _refused_key(error) and ctx.keys.switch and not ctx.keys.fallback and ctx.settings.fallback_api_key:
+                # Once, for this call and the ones after it on this client; never back and forth.
+                log.warning(
+                    "TapTalent refused the primary key (%s) for %s %s; repeating it with the fallback key",
+                    error.code or error.status_code, call.method, call.path,
+                )  # fmt: skip
+                ctx.observer.fallback(call, error)
+                ctx.keys.fallback = True
+                continue
             spent = max(time.monotonic() - started, slept)
             wait = policy.next_wait(error, attempt, spent)
             if wait is None:

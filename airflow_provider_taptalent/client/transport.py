@@ -109,21 +109,25 @@ class Transport:
         The block sends ``attempt.request`` and stores ``attempt.response``; ``attempt.result()`` then
         reads it.
         """
-        attempt = _Attempt(self, step, self.build_request(client, step.call))
+        attempt = _Attempt(self, step, self.build_request(client, step.call, fallback=step.fallback))
         with deadline.deadline(step.deadline):
             try:
                 yield attempt
             except httpx.RequestError as error:
                 raise self.transport_error(step, error, attempt.started) from error
 
-    def build_request(self, client: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
-        headers = {contract.IDEMPOTENCY_HEADER: call.idempotency_key} if call.idempotency_key else None
+    def build_request(
+        self, client: httpx.Client | httpx.AsyncClient, call: Call[Any], *, fallback: bool = False
+    ) -> httpx.Request:
+        headers = {contract.IDEMPOTENCY_HEADER: call.idempotency_key} if call.idempotency_key else {}
+        if fallback and self.settings.fallback_api_key:
+            headers["Authorization"] = f"Bearer {self.settings.fallback_api_key}"
         # One absolute URL string: httpx parses it once, where a relative path plus params is merged and
         # re-parsed several times (a tenth of the client's own CPU per request).
         url = f"{self.settings.base_url}{call.path}"
         if call.params:
             url = f"{url}?{urlencode(call.params)}"
-        return client.build_request(call.method, url, json=call.json, headers=headers)
+        return client.build_request(call.method, url, json=call.json, headers=headers or None)
 
     def read_response(self, step: Exchange[T], response: httpx.Response, started: float) -> T:
         """The parsed payload of a success, or the typed error of a failure; logs and reports the attempt."""

@@ -1,13 +1,28 @@
-"""The client core's reports as Airflow metrics (Stats: StatsD or OpenTelemetry, as Airflow is set up)."""
+"""The provider's metrics, sent to Airflow's Stats (StatsD, StatsD with tags, or OpenTelemetry).
+
+Each metric is emitted twice, as Airflow does for its own: once under a plain name with tags (kept by
+OpenTelemetry, Datadog and InfluxDB-style StatsD), and once under a dotted name that carries the dimensions
+itself (``taptalent.api.request.jobs_get.GET.200``), for plain StatsD, which drops tags. Every name part is
+made of the characters Airflow's stat-name validator allows, so no metric is dropped. The README lists them.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_taptalent._compat import Stats
 from airflow_provider_taptalent.client.calls import Call
 from airflow_provider_taptalent.client.errors import TapTalentError
 from airflow_provider_taptalent.client.steps import Observer
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def safe(part: object) -> str:
+    """One dotted-name part: only letters, digits, ``_`` and ``-`` (what every backend accepts)."""
+    return _UNSAFE.sub("_", str(part)).strip("_")[:60] or "none"
 
 
 def error_code(error: BaseException | None) -> str:
@@ -17,21 +32,48 @@ def error_code(error: BaseException | None) -> str:
     return type(error).__name__
 
 
-class StatsObserver(Observer):
-    """Sends one timing per attempt, a counter per retry and per failed call, to Airflow's Stats.
+def incr(name: str, tags: Mapping[str, object], count: int = 1) -> None:
+    """``name`` with tags, and ``name.<tag values...>`` for plain StatsD."""
+    clean = {key: safe(value) for key, value in tags.items()}
+    Stats.incr(name, count, tags=clean)
+    Stats.incr(".".join([name, *clean.values()]), count)
 
-    :param conn_id: the connection the calls use.
+
+def timing(name: str, milliseconds: float, tags: Mapping[str, object]) -> None:
+    clean = {key: safe(value) for key, value in tags.items()}
+    Stats.timing(name, milliseconds, tags=clean)
+    Stats.timing(".".join([name, *clean.values()]), milliseconds)
+
+
+def gauge(name: str, value: float, tags: Mapping[str, object]) -> None:
+    clean = {key: safe(value) for key, value in tags.items()}
+    Stats.gauge(name, value, tags=clean)
+    Stats.gauge(".".join([name, *clean.values()]), value)
+
+
+class StatsObserver(Observer):
+    """The client core's reports as metrics: one timing per attempt, a counter per retry, one outcome per call.
+
+    :param conn_id: the connection the calls use (a tag, and a part of the dotted names).
     """
 
     def __init__(self, conn_id: str) -> None:
         self.conn_id = conn_id
 
+    def _tags(self, call: Call[Any], **more: object) -> dict[str, object]:
+        return {"endpoint": call.endpoint.name, "method": call.method, **more, "conn_id": self.conn_id}
+
     def request(self, call: Call[Any], status: str, elapsed_ms: float, attempt: int) -> None:
-        Stats.timing("taptalent.api.request", elapsed_ms, tags={"endpoint": call.endpoint.path, "status": status})
+        timing("taptalent.api.request", elapsed_ms, self._tags(call, status=status))
 
     def retry(self, call: Call[Any], error: TapTalentError, attempt: int, wait: float) -> None:
-        Stats.incr("taptalent.api.retry", tags={"endpoint": call.endpoint.path, "code": error_code(error)})
+        incr("taptalent.api.retry", self._tags(call, code=error_code(error)))
 
     def outcome(self, call: Call[Any], error: TapTalentError | None, attempts: int, elapsed_ms: float) -> None:
+        result = "success" if error is None else "error"
+        incr("taptalent.api.call", self._tags(call, outcome=result, code=error_code(error) if error else "OK"))
         if error is not None:
-            Stats.incr("taptalent.api.error", tags={"endpoint": call.endpoint.path, "code": error_code(error)})
+            incr("taptalent.api.error", self._tags(call, code=error_code(error)))
+
+    def fallback(self, call: Call[Any], error: TapTalentError) -> None:
+        incr("taptalent.api.fallback_key", self._tags(call, code=error_code(error)))

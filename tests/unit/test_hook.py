@@ -326,12 +326,21 @@ def test_each_attempt_is_logged_and_measured(api, waits, caplog, monkeypatch):
     assert re.fullmatch(r"TapTalent GET /jobs/3 -> 503 in \d+ ms \(attempt 1\)", lines[0][1])
     assert lines[-1][0] == "DEBUG"
     assert re.fullmatch(r"TapTalent GET /jobs/3 -> 200 in \d+ ms \(attempt 2\)", lines[-1][1])
+    tags = {"endpoint": "jobs_get", "method": "GET", "conn_id": "taptalent_default"}
+    # Each metric twice: tagged (OTel, Datadog, InfluxDB StatsD), and dotted with its dimensions (plain StatsD).
     assert timings == [
-        ("taptalent.api.request", {"endpoint": "/jobs/{jobId}", "status": "503"}),
-        ("taptalent.api.request", {"endpoint": "/jobs/{jobId}", "status": "200"}),
+        ("taptalent.api.request", {**tags, "status": "503"}),
+        ("taptalent.api.request.jobs_get.GET.503.taptalent_default", None),
+        ("taptalent.api.request", {**tags, "status": "200"}),
+        ("taptalent.api.request.jobs_get.GET.200.taptalent_default", None),
     ]
-    # A failed attempt that is retried counts as a retry; only a call that fails in the end is an error.
-    assert counters == [("taptalent.api.retry", {"endpoint": "/jobs/{jobId}", "code": "INTERNAL_ERROR"})]
+    # A failed attempt that is retried counts as a retry; the call's outcome is one success.
+    assert counters == [
+        ("taptalent.api.retry", {**tags, "code": "INTERNAL_ERROR"}),
+        ("taptalent.api.retry.jobs_get.GET.INTERNAL_ERROR.taptalent_default", None),
+        ("taptalent.api.call", {**tags, "outcome": "success", "code": "OK"}),
+        ("taptalent.api.call.jobs_get.GET.success.OK.taptalent_default", None),
+    ]
 
 
 def test_test_connection_reports_environment_and_url(api):

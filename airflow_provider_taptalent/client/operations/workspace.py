@@ -19,7 +19,7 @@ from ..models import (
     User,
     UserPage,
 )
-from ..steps import Context, Op, paginate, send
+from ..steps import Context, KeyChoice, Op, paginate, send
 from ._common import (
     KEY_CHECK_POLICY,
     _filters,
@@ -172,12 +172,13 @@ def create_assessment_flow(
 # -- keys ---------------------------------------------------------------------------------------------------------
 
 
-def key_state(ctx: Context) -> Op[str]:
-    """What the cheapest authenticated read says of the context's key (A13): active, invalid, inactive.
+def key_state(ctx: Context, *, fallback: bool = False) -> Op[str]:
+    """What the cheapest authenticated read says of a key (A13): active, invalid, inactive.
 
+    :param fallback: check the connection's fallback key instead of the primary one.
     Network and server failures are raised: they say nothing about the key.
     """
-    checking = ctx.with_policy(KEY_CHECK_POLICY)
+    checking = ctx.with_policy(KEY_CHECK_POLICY).with_keys(KeyChoice(fallback=fallback, switch=False))
     try:
         yield from send(checking, calls.JOBS_LIST.call(params=_pages(1, contract.PER_PAGE_CHOICES[0])))
     except TapTalentAuthenticationError:
@@ -190,12 +191,19 @@ def key_state(ctx: Context) -> Op[str]:
 
 
 def check_key(ctx: Context) -> Op[KeyStatus]:
-    """The state of the connection's key (A13): ``active``, ``invalid`` (401) or ``inactive`` (403
-    ``ACCOUNT_INACTIVE``). Never raises for a key problem."""
+    """The state of the connection's key, and of its fallback key where it has one (A13): ``active``,
+    ``invalid`` (401) or ``inactive`` (403 ``ACCOUNT_INACTIVE``). Never raises for a key problem."""
     state = yield from key_state(ctx)
+    fallback_state = (yield from key_state(ctx, fallback=True)) if ctx.settings.fallback_api_key else None
     messages = {
         "active": "the key works",
         "invalid": "TapTalent does not know this key (revoked or rotated away): put a current key in the connection",
         "inactive": "the company's subscription is inactive: renew it in TapTalent",
     }
-    return KeyStatus(state=state, environment=ctx.settings.environment, message=messages[state])  # type: ignore[arg-type]
+    message = messages[state] + (f"; the fallback key: {messages[fallback_state]}" if fallback_state else "")
+    return KeyStatus(
+        state=state,  # type: ignore[arg-type]
+        environment=ctx.settings.environment,
+        fallback_state=fallback_state,  # type: ignore[arg-type]
+        message=message,
+    )
