@@ -70,6 +70,9 @@ class Observer:
     def fallback(self, call: Call[Any], error: TapTalentError) -> None:
         """The primary key was refused (``error``); the call is repeated with the fallback key."""
 
+    def key_state(self, key: str, state: str) -> None:
+        """``key`` (``primary`` or ``fallback``) was checked and found ``state`` (A13)."""
+
 
 @dataclass
 class KeyChoice:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_taptalent.client.contract import BATCH_FAILED_STATUS, BATCH_TERMINAL_STATUSES, PER_PAGE_CHOICES
 from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError
 from airflow_provider_taptalent.client.models import BatchPage
+from airflow_provider_taptalent.utils import metrics
 from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ def check_outcome(summaries: Sequence[Mapping[str, Any]], max_failed_ratio: floa
 
     :raises TapTalentTaskFailed: naming each batch and its reasons (no retry: the files will not parse).
     """
+    metrics.batches_finished(summaries)
     failed = [s for s in summaries if s.get("status") == BATCH_FAILED_STATUS]
     if failed:
         reasons = {str(s["batch_id"]): _reasons(s) or "the batch failed" for s in failed}

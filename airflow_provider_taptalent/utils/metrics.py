@@ -77,3 +77,26 @@ class StatsObserver(Observer):
 
     def fallback(self, call: Call[Any], error: TapTalentError) -> None:
         incr("taptalent.api.fallback_key", self._tags(call, code=error_code(error)))
+
+    def key_state(self, key: str, state: str) -> None:
+        # 1 for the state the key is in, 0 for the others: alert on taptalent.key.state{state!="active"} == 1
+        for each in ("active", "invalid", "inactive"):
+            gauge(
+                "taptalent.key.state",
+                1.0 if each == state else 0.0,
+                {"key": key, "state": each, "conn_id": self.conn_id},
+            )
+
+
+def webhook_delivery(outcome: str, status: int, conn_id: str) -> None:
+    """One webhook delivery: recorded, duplicate, ignored, no_asset, refused (by status) or rate_limited."""
+    incr("taptalent.webhook.delivery", {"outcome": outcome, "status": status, "conn_id": conn_id})
+
+
+def batches_finished(summaries: Any) -> None:
+    """Batches that finished, by status, and their failed files."""
+    for summary in summaries:
+        incr("taptalent.batch.finished", {"status": summary.get("status")})
+        failed = int(summary.get("failed_count") or 0)
+        if failed:
+            incr("taptalent.batch.failed_files", {"status": summary.get("status")}, count=failed)

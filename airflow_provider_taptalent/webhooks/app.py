@@ -185,6 +185,7 @@ def create_app(
             body = {"error": error.message, **({"details": error.details} if error.details else {})}
         except Exception:
             log.exception("Recording a TapTalent webhook for %s failed; TapTalent will deliver it again", shown_conn)
+        _count(outcome if status != 401 else "unauthorized", status, shown_conn)
         # One line per delivery, never the key, the payload or an unverified caller's path.
         log.info(
             "TapTalent webhook %s %s batch %s: %s (%d) in %.0f ms",
@@ -193,6 +194,15 @@ def create_app(
         return JSONResponse(body, status_code=status, headers=headers)
 
     return app
+
+
+def _count(outcome: str, status: int, conn_id: str) -> None:
+    try:
+        from airflow_provider_taptalent.utils.metrics import webhook_delivery
+
+        webhook_delivery(outcome, status, conn_id)
+    except Exception:  # metrics never fail a delivery
+        log.debug("TapTalent webhook metric not sent", exc_info=True)
 
 
 class _RateLimited(Exception):

@@ -36,3 +36,11 @@ def test_the_resume_pipeline_example_writes_every_parsed_candidate(airflow_db, s
     assert len(batches) == 3  # 300 URLs in batches of 100
     assert sum(b["failedCount"] for b in batches) == 12
     assert len(output.read_text().splitlines()) == sum(b["successCount"] for b in batches) == 288
+
+
+def test_the_api_health_example_passes_and_fails_with_what_to_do(airflow_db, sandbox_conn, sandbox):
+    healthy = run_dag("taptalent_api_health", {})
+    assert task_states(healthy) == {"check_keys": "success"}
+    sandbox.control.post("/keys", json={"key": sandbox.api_key, "companyId": 1, "active": False})
+    inactive = run_dag("taptalent_api_health", {})
+    assert task_states(inactive) == {"check_keys": "failed"}

@@ -33,7 +33,12 @@ def no_io_at_parse_time(monkeypatch):
 def test_every_example_imports_without_errors_or_io(no_io_at_parse_time):
     bag = dagbag(EXAMPLES)
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {"taptalent_ats_job_sync", "taptalent_resume_pipeline", "taptalent_on_batch_completed"}
+    assert set(bag.dag_ids) == {
+        "taptalent_ats_job_sync",
+        "taptalent_resume_pipeline",
+        "taptalent_on_batch_completed",
+        "taptalent_api_health",
+    }
 
 
 @pytest.mark.parametrize(

@@ -194,7 +194,10 @@ def check_key(ctx: Context) -> Op[KeyStatus]:
     """The state of the connection's key, and of its fallback key where it has one (A13): ``active``,
     ``invalid`` (401) or ``inactive`` (403 ``ACCOUNT_INACTIVE``). Never raises for a key problem."""
     state = yield from key_state(ctx)
+    ctx.observer.key_state("primary", state)
     fallback_state = (yield from key_state(ctx, fallback=True)) if ctx.settings.fallback_api_key else None
+    if fallback_state is not None:
+        ctx.observer.key_state("fallback", fallback_state)
     messages = {
         "active": "the key works",
         "invalid": "TapTalent does not know this key (revoked or rotated away): put a current key in the connection",
