@@ -57,6 +57,8 @@ class Endpoint(Generic[T]):
     :param creates: a POST that makes something: it carries an ``Idempotency-Key`` (A5).
     :param recoverable: after an ambiguous failure, look for what the call made before sending it again.
     :param paging: how the listing pages.
+    :param cacheable: a read that tasks repeat (listings of jobs, pipelines, teams, users ...): its answer
+        may be kept a short while by a client that caches (any write empties the cache).
     :param spec: where SPEC.md / ASSUMPTIONS.md describe it.
     """
 
@@ -69,6 +71,7 @@ class Endpoint(Generic[T]):
     recoverable: bool = False
     paging: Paging = None
     spec: str = ""
+    cacheable: bool = False
 
     def call(
         self,
@@ -115,7 +118,7 @@ def _many(model: type[WireModel]) -> Callable[[Any], list[Any]]:
 
 
 # -- jobs (SPEC §7.1, A9) ------------------------------------------------------------------------------------
-JOBS_LIST = Endpoint("jobs_list", "GET", "/jobs", _one(JobPage), paging="page_number", spec="J1, A9")
+JOBS_LIST = Endpoint("jobs_list", "GET", "/jobs", _one(JobPage), paging="page_number", spec="J1, A9", cacheable=True)
 JOBS_CREATE = Endpoint("jobs_create", "POST", "/jobs", _one(Job), JobCreate, creates=True, recoverable=True, spec="J2")
 JOBS_GET = Endpoint("jobs_get", "GET", "/jobs/{jobId}", _one(Job), spec="J3")
 JOBS_UPDATE = Endpoint("jobs_update", "PATCH", "/jobs/{jobId}", _one(Job), JobUpdate, spec="A9")
@@ -140,8 +143,8 @@ JOB_CANDIDATES_BULK_FETCH = Endpoint(
 )  # a read: safe to repeat, nothing to deduplicate
 
 # -- pipelines, teams, users, assessments (SPEC §7.4-7.7, A12) ---------------------------------------------------
-PIPELINES_LIST = Endpoint("pipelines_list", "GET", "/pipelines", _many(Pipeline), spec="P1")
-PIPELINES_GET = Endpoint("pipelines_get", "GET", "/pipelines/{pipelineId}", _one(Pipeline), spec="P2")
+PIPELINES_LIST = Endpoint("pipelines_list", "GET", "/pipelines", _many(Pipeline), spec="P1", cacheable=True)
+PIPELINES_GET = Endpoint("pipelines_get", "GET", "/pipelines/{pipelineId}", _one(Pipeline), spec="P2", cacheable=True)
 PIPELINES_CREATE = Endpoint(
     "pipelines_create", "POST", "/pipelines", _one(Pipeline), PipelineName, creates=True, spec="P3"
 )
@@ -151,14 +154,16 @@ PIPELINES_RENAME = Endpoint(
 PIPELINES_STAGE_UPSERT = Endpoint(
     "pipelines_stage_upsert", "POST", "/pipelines/stages", _one(Pipeline), StageUpsert, creates=True, spec="P5, A12"
 )
-TEAMS_LIST = Endpoint("teams_list", "GET", "/teams", _many(Team), spec="T1")
-TEAMS_GET = Endpoint("teams_get", "GET", "/teams/{teamId}", _one(Team), spec="T2")
-USERS_LIST = Endpoint("users_list", "GET", "/users", _one(UserPage), paging="page", spec="U1, A12")
-USERS_GET = Endpoint("users_get", "GET", "/users/{userId}", _one(User), spec="U2, A12")
+TEAMS_LIST = Endpoint("teams_list", "GET", "/teams", _many(Team), spec="T1", cacheable=True)
+TEAMS_GET = Endpoint("teams_get", "GET", "/teams/{teamId}", _one(Team), spec="T2", cacheable=True)
+USERS_LIST = Endpoint("users_list", "GET", "/users", _one(UserPage), paging="page", spec="U1, A12", cacheable=True)
+USERS_GET = Endpoint("users_get", "GET", "/users/{userId}", _one(User), spec="U2, A12", cacheable=True)
 ASSESSMENTS_LIST = Endpoint(
-    "assessments_list", "GET", "/assessment", _one(AssessmentPage), paging="page_number", spec="A1, A12"
+    "assessments_list", "GET", "/assessment", _one(AssessmentPage), paging="page_number", spec="A1, A12", cacheable=True
 )
-ASSESSMENT_FLOWS_LIST = Endpoint("assessment_flows_list", "GET", "/assessment-flows", _many(AssessmentFlow), spec="A12")
+ASSESSMENT_FLOWS_LIST = Endpoint(
+    "assessment_flows_list", "GET", "/assessment-flows", _many(AssessmentFlow), spec="A12", cacheable=True
+)
 ASSESSMENT_FLOWS_CREATE = Endpoint(
     "assessment_flows_create", "POST", "/assessment-flows", _one(AssessmentFlow), AssessmentFlowCreate, creates=True,
     spec="A12",

@@ -14,7 +14,7 @@ from .drivers import AsyncDriver, SyncDriver
 from .methods import ApiMethods
 from .retry import RetryPolicy
 from .settings import ClientSettings
-from .steps import Context, Observer
+from .steps import Context, Observer, ResponseCache
 from .transport import AsyncTransport, SyncTransport
 
 
@@ -108,6 +108,7 @@ class TapTalentClient(DriverHost):
     :param observer: told of every attempt and retry (metrics).
     :param transport: an ``httpx.BaseTransport`` to send through instead of the network.
     :param async_transport: an ``httpx.AsyncBaseTransport`` for the async methods.
+    :param cache: keep the answers of repeated reads a minute (any write empties the cache).
     """
 
     def __init__(
@@ -118,8 +119,10 @@ class TapTalentClient(DriverHost):
         observer: Observer | None = None,
         transport: Any = None,
         async_transport: Any = None,
+        cache: bool = True,
     ) -> None:
         self.settings = settings
+        self.cache = cache
         self.policy = policy
         self.observer = observer
         self.transport = transport
@@ -127,4 +130,6 @@ class TapTalentClient(DriverHost):
 
     def _context(self) -> Context:
         policy = self.policy or RetryPolicy(max_retries=self.settings.max_retries)
-        return Context(self.settings, policy, self.observer or Observer())
+        return Context(
+            self.settings, policy, self.observer or Observer(), cache=ResponseCache() if self.cache else None
+        )

@@ -82,20 +82,50 @@ class KeyChoice:
     switch: bool = True
 
 
+class ResponseCache:
+    """Answers of the reads a task repeats (declared ``cacheable`` in :mod:`.calls`), kept ``ttl`` seconds.
+
+    One per client, so never shared across connections; emptied by any write (a create may change a
+    listing) and when the client switches keys.
+    """
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self._answers: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    @staticmethod
+    def _key(call: Call[Any]) -> tuple[str, str]:
+        return call.path, repr(sorted((call.params or {}).items()))
+
+    def get(self, call: Call[Any]) -> tuple[bool, Any]:
+        found = self._answers.get(self._key(call))
+        if found is None or found[0] < time.monotonic():
+            return False, None
+        return True, found[1]
+
+    def put(self, call: Call[Any], value: Any) -> None:
+        self._answers[self._key(call)] = (time.monotonic() + self.ttl, value)
+
+    def clear(self) -> None:
+        self._answers.clear()
+
+
 @dataclass(frozen=True)
 class Context:
-    """What operations read: the connection's settings, the retry policy, the observer, the key in use."""
+    """What operations read: the connection's settings, the retry policy, the observer, the key in use, and
+    the cache of repeated reads (``None``: no cache)."""
 
     settings: ClientSettings
     policy: RetryPolicy
     observer: Observer = field(default_factory=Observer)
     keys: KeyChoice = field(default_factory=KeyChoice)
+    cache: ResponseCache | None = None
 
     def with_policy(self, policy: RetryPolicy) -> Context:
-        return Context(self.settings, policy, self.observer, self.keys)
+        return Context(self.settings, policy, self.observer, self.keys, self.cache)
 
     def with_keys(self, keys: KeyChoice) -> Context:
-        return Context(self.settings, self.policy, self.observer, keys)
+        return Context(self.settings, self.policy, self.observer, keys, None)
 
 
 def _refused_key(error: TapTalentError) -> bool:
@@ -115,6 +145,14 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
     attempt began, epoch seconds) looks for the effect of the earlier attempts; what it finds is returned
     instead of sending again.
     """
+    cache = ctx.cache
+    if cache is not None:
+        if call.endpoint.cacheable:
+            hit, answer = cache.get(call)
+            if hit:
+                return answer  # type: ignore[no-any-return]
+        elif call.method != "GET":
+            cache.clear()  # a write may change what a cached read would answer
     policy = ctx.policy
     started_wall, started = time.time(), time.monotonic()
     budget_end, slept, attempt = started + policy.max_total, 0.0, 0
@@ -132,6 +170,8 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
                 )  # fmt: skip
                 ctx.observer.fallback(call, error)
                 ctx.keys.fallback = True
+                if cache is not None:
+                    cache.clear()  # never an answer given to another key
                 continue
             spent = max(time.monotonic() - started, slept)
             wait = policy.next_wait(error, attempt, spent)
@@ -146,12 +186,16 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
             yield Sleep(wait)
             slept += wait
             if recover is not None and is_ambiguous(error):
+                if cache is not None:
+                    cache.clear()  # the search must see what this attempt may have made
                 found = yield from recover(started_wall)
                 if found is not None:
                     ctx.observer.outcome(call, None, attempt, (time.monotonic() - started) * 1000)
                     return found  # type: ignore[no-any-return]
             continue
         ctx.observer.outcome(call, None, attempt, (time.monotonic() - started) * 1000)
+        if cache is not None and call.endpoint.cacheable:
+            cache.put(call, result)
         return result
 
 

@@ -26,7 +26,7 @@ from airflow_provider_taptalent.client.client import DriverHost
 from airflow_provider_taptalent.client.drivers import SyncDriver
 from airflow_provider_taptalent.client.retry import RetryPolicy
 from airflow_provider_taptalent.client.settings import CONN_TYPE, ClientSettings, settings_from_connection
-from airflow_provider_taptalent.client.steps import Context
+from airflow_provider_taptalent.client.steps import Context, ResponseCache
 from airflow_provider_taptalent.client.transport import SyncTransport, user_agent
 from airflow_provider_taptalent.utils.metrics import StatsObserver
 
@@ -47,6 +47,8 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
     :param max_retries: retries after the first attempt; overrides the connection's ``max_retries`` (default 5).
     :param transport: an ``httpx.BaseTransport`` to send sync requests through instead of the network (tests).
     :param async_transport: an ``httpx.AsyncBaseTransport`` for the async methods (tests).
+    :param cache: keep the answers of reads a task repeats (job, pipeline, team and user listings) for a
+        minute, emptied by any write; ``False`` reads everything afresh.
     """
 
     conn_name_attr = "taptalent_conn_id"
@@ -62,8 +64,10 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
         max_retries: int | None = None,
         transport: Any = None,
         async_transport: Any = None,
+        cache: bool = True,
     ) -> None:
         super().__init__()
+        self.cache = cache
         self.taptalent_conn_id = taptalent_conn_id
         self.timeout = timeout
         self.max_retries = max_retries
@@ -120,7 +124,12 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
         )
 
     def _context_of(self, settings: ClientSettings) -> Context:
-        return Context(settings, RetryPolicy(max_retries=settings.max_retries), StatsObserver(self.taptalent_conn_id))
+        return Context(
+            settings,
+            RetryPolicy(max_retries=settings.max_retries),
+            StatsObserver(self.taptalent_conn_id),
+            cache=ResponseCache() if self.cache else None,
+        )
 
     def _context(self) -> Context:
         return self._context_of(self.settings)

@@ -191,3 +191,51 @@ def _now() -> str:
     from datetime import datetime, timezone
 
     return datetime.now(timezone.utc).isoformat()
+
+
+# -- the cache of repeated reads -------------------------------------------------------------------------------------
+
+
+def test_repeated_reads_are_cached_per_hook_and_any_write_empties_the_cache(fake_conn, waits):
+    with respx.mock() as mock:
+        listing = mock.get(f"{FAKE_API}/jobs").respond(json={"jobs": [], "totalJobs": 0})
+        teams = mock.get(f"{FAKE_API}/teams").respond(json={"status": "success", "data": []})
+        mock.post(f"{FAKE_API}/jobs").respond(json={"id": 1, **JOB})
+        hook = TapTalentHook()
+        hook.list_jobs(), hook.list_jobs(), hook.list_teams(), hook.list_teams()
+        assert (listing.call_count, teams.call_count) == (1, 1)
+        hook.list_jobs(page_number=2)  # other parameters: another answer
+        assert listing.call_count == 2
+        hook.create_job(JOB)
+        hook.list_jobs()
+        assert listing.call_count == 3
+        TapTalentHook().list_jobs()  # never shared across hooks (connections, keys)
+        assert listing.call_count == 4
+        uncached = TapTalentHook(cache=False)
+        uncached.list_jobs(), uncached.list_jobs()
+        assert listing.call_count == 6
+
+
+def test_create_recovery_never_reads_a_cached_listing(fake_conn, waits):
+    import time
+
+    with respx.mock() as mock:
+        mine = {"id": 9, **JOB, "createdAt": int(time.time()) + 1}
+        listing = mock.get(f"{FAKE_API}/jobs").mock(
+            side_effect=[httpx.Response(200, json={"jobs": [], "totalJobs": 0}),
+                         httpx.Response(200, json={"jobs": [mine], "totalJobs": 1})]
+        )  # fmt: skip
+        mock.post(f"{FAKE_API}/jobs").respond(503, json={"error": {"code": "INTERNAL_ERROR"}})
+        hook = TapTalentHook()
+        assert hook.list_jobs().total_jobs == 0  # cached ...
+        assert hook.create_job(JOB).id == 9  # ... but recovery reads afresh and finds the job the 503 made
+    assert listing.call_count == 2
+
+
+def test_a_sync_of_many_records_lists_jobs_once(sandbox_conn, sandbox, tmp_path):
+    records = [
+        {"external_id": f"R{n}", "updated_at": "2026-01-01T00:00:00Z", **JOB, "title": f"Role {n}"} for n in range(30)
+    ]
+    _sync(records, tmp_path / "s.json")
+    listings = [r for r in sandbox.requests() if r["method"] == "GET" and r["path"].endswith("/jobs")]
+    assert len(listings) == 1
