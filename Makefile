@@ -20,7 +20,7 @@ UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help setup test lint typecheck test-full test-matrix test-version test-python test-pythons demo sandbox airflow bench reliability lock clean
+.PHONY: observability-tools help setup test lint typecheck test-full test-matrix test-version test-python test-pythons demo sandbox airflow bench reliability lock clean
 
 help:
 	@echo "make demo         the sandbox + Airflow on SQLite + both example DAGs, end to end"
@@ -60,7 +60,15 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
-test-full: setup
+# promtool (Debian package prometheus) runs the alert rules' tests: installed where this is Debian and root.
+observability-tools:
+	@command -v promtool >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends prometheus >/dev/null 2>&1) ; } || true
+	@command -v promtool >/dev/null 2>&1 && echo "promtool: $$(command -v promtool)" || \
+		echo "promtool is not available here: the alert-rule tests will be skipped"
+
+test-full: setup observability-tools
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 # The unit suite and the smoke end-to-end DAG on one more Airflow version: make test-version V=2.11.2
