@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import yaml
@@ -61,13 +62,16 @@ def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def _statsd(sandbox, tmp_path, influx: bool) -> list[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
-    sock.settimeout(2)
+    sock.settimeout(0.2)
     lines: list[str] = []
+    done = threading.Event()
 
     def listen() -> None:
-        while True:
+        while not done.is_set() or _pending(sock):
             try:
                 lines.extend(sock.recv(65535).decode().splitlines())
+            except TimeoutError:
+                continue
             except OSError:
                 return
 
@@ -86,9 +90,17 @@ def _statsd(sandbox, tmp_path, influx: bool) -> list[str]:
     try:
         _run(env)
     finally:
+        done.set()
         listener.join()
         sock.close()
     return [line for line in lines if line.startswith("airflow.taptalent.")]
+
+
+def _pending(sock: socket.socket) -> bool:
+    """Whether a datagram is waiting (the sender has exited: what it sent is all in the socket's buffer)."""
+    import select
+
+    return bool(select.select([sock], [], [], 0)[0])
 
 
 def _value(line: str) -> float:
@@ -186,3 +198,47 @@ def test_opentelemetry_gets_the_metrics_with_their_attributes(sandbox, tmp_path)
     deliveries = [p for name, ps in points.items() if name.endswith("taptalent.webhook.delivery") for p in ps]
     assert {p["outcome"] for p in deliveries} == {"recorded", "unauthorized"}
     assert any(name.endswith("taptalent.key.state") for name in points)
+
+
+def test_a_dag_run_sends_its_metrics_through_airflows_statsd_client(airflow_db, sandbox):
+    """``airflow dags test`` of the health example, StatsD on: the task's calls and key state arrive."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    received: list[str] = []
+    done = threading.Event()
+
+    def listen() -> None:
+        while not done.is_set() or _pending(sock):
+            try:
+                received.extend(sock.recv(65535).decode().splitlines())
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    env = {
+        **os.environ,
+        **sandbox.airflow_env(),
+        "AIRFLOW__METRICS__STATSD_ON": "True",
+        "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+        "AIRFLOW__METRICS__STATSD_PORT": str(sock.getsockname()[1]),
+    }
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    try:
+        result = subprocess.run(
+            [airflow, "dags", "test", "taptalent_api_health"], env=env, capture_output=True, text=True, timeout=180
+        )
+    finally:
+        done.set()
+        listener.join()
+        sock.close()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "InvalidStatsNameException" not in result.stdout + result.stderr
+    names = {line.split(":")[0] for line in received}
+    assert "airflow.taptalent.api.call.jobs_list.GET.success.OK.taptalent_default" in names, (
+        result.stdout[-3000:] + result.stderr[-3000:]
+    )
+    assert "airflow.taptalent.key.state.primary.active.taptalent_default" in names
