@@ -13,7 +13,8 @@ from airflow_provider_taptalent.operators._base import DEFAULT_MATCH_FIELDS, _Ta
 from airflow_provider_taptalent.utils import batches as _batches
 from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed, fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
-from airflow_provider_taptalent.utils.job_sync import CONFLICT_POLICIES, JobSync, SyncReport, check_mapping, source_jobs
+from airflow_provider_taptalent.utils.job_sync import JobSync
+from airflow_provider_taptalent.utils.sync_records import CONFLICT_POLICIES, SyncReport, check_mapping, source_jobs
 from airflow_provider_taptalent.utils.sources import records_from, storage_path
 from airflow_provider_taptalent.utils.sync_state import OWNERSHIP_FILE, OwnershipLedger, SyncState
 
@@ -121,6 +122,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
     :param adopt_existing: map a new record to an unmapped TapTalent job with the same ``match_fields``
         instead of creating one (protects against a lost state file); never a job another sync owns.
     :param match_fields: the fields that make two jobs the same job, for ``adopt_existing``.
+    :param max_concurrency: creates and updates sent at once (default 4; identical jobs go one at a time).
     :param ownership_path: the ledger of which sync owns which job (templated); default:
         ``taptalent-job-owners.json`` beside ``state_path``. Give the syncs of one company the same one.
     :param taptalent_conn_id: the TapTalent connection (templated).
@@ -143,6 +145,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         adopt_existing: bool = True,
         match_fields: Sequence[str] = DEFAULT_MATCH_FIELDS,
         ownership_path: str | None = None,
+        max_concurrency: int = 4,
         **kwargs: Any,
     ) -> None:
         # One run at a time per task: overlapping runs (a manual run beside a scheduled one) queue up.
@@ -161,6 +164,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         self.adopt_existing = adopt_existing
         self.match_fields = tuple(match_fields)
         self.ownership_path = ownership_path
+        self.max_concurrency = self._check_concurrency(max_concurrency)
 
     def execute(self, context: Context) -> dict[str, int]:
         self._check_connection()
@@ -189,6 +193,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             match_fields=self.match_fields,
             report=report,
             conflict_policy=self.conflict_policy,
+            max_concurrency=self.max_concurrency,
         )
         with state.locked():
             with fail_without_retry():

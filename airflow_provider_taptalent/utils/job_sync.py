@@ -20,195 +20,31 @@ locked for the whole run (see :class:`SyncState`).
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError, TapTalentNotFoundError
-from airflow_provider_taptalent.client.models import Job, JobCreate, parse_timestamp
-from airflow_provider_taptalent.client.models._base import is_naive_timestamp
+from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentNotFoundError
+from airflow_provider_taptalent.client.models import Job
 from airflow_provider_taptalent.client.models.jobs import wire_name
-from airflow_provider_taptalent.utils.ats import MAPPINGS, ats_mapping
-from airflow_provider_taptalent.utils.ats import field as ats_field
 from airflow_provider_taptalent.utils.idempotency import content_hash
+from airflow_provider_taptalent.utils.sync_records import (
+    SourceJob,
+    SyncReport,
+)
 from airflow_provider_taptalent.utils.sync_state import SyncState
 
 if TYPE_CHECKING:
     from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 
 log = logging.getLogger(__name__)
-#: entries listed per category in the task's report (the counts are always complete)
-MAX_REPORTED = 100
 #: records handled between two state writes
 CHUNK = 50
-#: a source timestamp further ahead than this is refused: it would win every conflict for years
-MAX_FUTURE = timedelta(days=1)
-
-Mapping_ = str | Mapping[str, str] | Callable[[dict[str, Any]], Mapping[str, Any]] | None
-#: how a conflict (both sides changed since the last sync) is decided
-CONFLICT_POLICIES = ("newest", "source", "taptalent")
-#: the names a dict mapping may map to besides job fields
-SPECIAL_TARGETS = ("external_id", "updated_at")
-
-
-def check_mapping(mapping: Any) -> Mapping_:
-    """A mapping usable by :func:`source_jobs`, checked when the DAG is parsed.
-
-    A name picks a ready mapping (:data:`~airflow_provider_taptalent.utils.ats.MAPPINGS`); a dict's targets
-    must be job fields (either spelling) or ``external_id`` / ``updated_at``: a typo is an error naming it.
-
-    :raises ValueError: naming the mapping or the unknown target field.
-    """
-    if mapping is None or callable(mapping):
-        return mapping  # type: ignore[no-any-return]
-    if isinstance(mapping, str):
-        ats_mapping(mapping)  # raises for an unknown name
-        return mapping
-    if not isinstance(mapping, Mapping):
-        raise ValueError(f"mapping must be a name, a dict or a callable, not {type(mapping).__name__}")
-    known = _known_fields()
-    unknown = [target for target in mapping.values() if target not in known and target not in SPECIAL_TARGETS]
-    if unknown:
-        raise ValueError(
-            f"mapping maps to {', '.join(map(repr, unknown))}, which is not a job field "
-            f"(one of {', '.join(sorted(JobCreate.model_fields))}, external_id, updated_at)"
-        )
-    return mapping
-
-
-def _known_fields() -> set[str]:
-    return set(JobCreate.model_fields) | {wire_name(name) for name in JobCreate.model_fields}
-
-
-@dataclass(frozen=True)
-class SourceJob:
-    external_id: str
-    #: when the record last changed, or ``None`` where the source publishes no real update time
-    updated_at: datetime | None
-    job: JobCreate
-    content_hash: str
-
-
-@dataclass
-class SyncReport:
-    created: list[str] = field(default_factory=list)
-    #: records mapped to an existing, unowned TapTalent job (a lost state file)
-    adopted: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
-    drifted: list[str] = field(default_factory=list)
-    #: records whose timestamp had no time zone, taken as UTC
-    naive_timestamps: list[str] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            name: len(getattr(self, name))
-            for name in ("created", "adopted", "updated", "unchanged", "conflicts", "failed", "drifted")
-        }
-
-    def details(self) -> dict[str, list[Any]]:
-        return {
-            name: getattr(self, name)[:MAX_REPORTED] for name in ("conflicts", "failed", "drifted", "naive_timestamps")
-        }
-
-
-def source_jobs(
-    records: Sequence[Mapping[str, Any]],
-    *,
-    mapping: Mapping_ = None,
-    id_field: str = "external_id",
-    updated_field: str = "updated_at",
-    report: SyncReport | None = None,
-) -> tuple[list[SourceJob], list[dict[str, Any]]]:
-    """Source records as jobs, and the records that cannot be (with their id and field errors).
-
-    The mapping turns a record into job fields: ``None`` takes the record's keys that are job fields
-    (snake_case or camelCase); a name picks a ready mapping (``"greenhouse"``, ``"lever"`` ...); a dict
-    renames ``{source_field_or_path: job_field}`` first (``{"location.name": "city"}``); a callable returns
-    the job fields itself, and may return ``external_id`` and ``updated_at`` too. Empty values (CSV cells)
-    count as absent. A record that cannot be read (no id, a bad or far-future timestamp, a mapping that
-    raises, invalid job fields) is a failure naming the record and the field; it never stops the others.
-    """
-    jobs: dict[str, SourceJob] = {}
-    failed: list[dict[str, Any]] = []
-    now = datetime.now(timezone.utc)
-    trusted = not (isinstance(mapping, str) and not MAPPINGS[mapping].trusted_updated_at)
-    mapper = ats_mapping(mapping) if isinstance(mapping, str) else mapping
-    for position, record in enumerate(records):
-        label = _id_of(record.get(id_field)) or f"(record {position})"
-        try:
-            try:
-                fields = _job_fields(record, mapper, (id_field, updated_field))
-            except TapTalentInputError:
-                raise
-            except Exception as error:  # a user's mapping: its failure is this record's, not the task's
-                raise TapTalentInputError(
-                    f"the mapping raised {type(error).__name__}: {error}", details={"mapping": str(error)}
-                ) from None
-            external_id = _id_of(fields.pop("external_id", record.get(id_field)))
-            label = external_id or label
-            if not external_id:
-                raise TapTalentInputError("no external id", details={id_field: "required"})
-            raw_time = fields.pop("updated_at", record.get(updated_field))
-            if raw_time is None and not callable(mapper):
-                raise TapTalentInputError(
-                    "no timestamp", details={updated_field: "required: the time the record last changed"}
-                )
-            # No time from a callable, or a source that publishes none: content alone decides "changed".
-            updated_at = _timestamp(raw_time, updated_field, now) if trusted and raw_time is not None else None
-            job = JobCreate.coerce(fields, what=f"job {external_id}")
-        except TapTalentInputError as error:
-            failed.append({"external_id": label, "error": str(error), "details": error.details})
-            continue
-        if report is not None and is_naive_timestamp(raw_time):
-            report.naive_timestamps.append(external_id)
-        candidate = SourceJob(external_id, updated_at, job, content_hash(job.to_wire()))
-        earlier = jobs.get(external_id)
-        if earlier is not None:
-            newest = max(earlier, candidate, key=lambda s: s.updated_at or datetime.min.replace(tzinfo=timezone.utc))
-            failed.append(
-                {"external_id": label, "error": "duplicate external id: the older record was skipped", "details": {}}
-            )
-            candidate = newest
-        jobs[external_id] = candidate
-    return list(jobs.values()), failed
-
-
-def _id_of(value: Any) -> str:
-    return "" if value is None or isinstance(value, bool) else str(value).strip()
-
-
-def _timestamp(value: Any, name: str, now: datetime) -> datetime:
-    try:
-        parsed = parse_timestamp(value)
-    except ValueError as error:
-        raise TapTalentInputError("bad timestamp", details={name: str(error)}) from None
-    if parsed is None:
-        raise TapTalentInputError("no timestamp", details={name: "required: the time the record last changed"})
-    if parsed > now + MAX_FUTURE:
-        raise TapTalentInputError(
-            "timestamp in the future",
-            details={name: f"{parsed.isoformat()} is more than {MAX_FUTURE} ahead of now: check its time zone"},
-        )
-    return parsed
-
-
-def _job_fields(record: Mapping[str, Any], mapping: Any, consumed: tuple[str, ...]) -> dict[str, Any]:
-    if callable(mapping):
-        produced = mapping(dict(record))
-        if not isinstance(produced, Mapping):
-            raise TypeError(f"it must return a mapping of job fields, not {type(produced).__name__}")
-        return {k: v for k, v in dict(produced).items() if v not in (None, "")}
-    mapping = mapping or {}
-    renamed = {mapping.get(k, k): v for k, v in record.items() if k not in consumed}
-    renamed.update({target: ats_field(record, path) for path, target in mapping.items() if "." in path})
-    known = _known_fields() | set(SPECIAL_TARGETS)
-    return {k: v for k, v in renamed.items() if k in known and v not in (None, "")}
 
 
 class JobSync:
@@ -223,6 +59,7 @@ class JobSync:
         match_fields: Sequence[str],
         report: SyncReport | None = None,
         conflict_policy: str = "newest",
+        max_concurrency: int = 1,
     ) -> None:
         self.hook = hook
         self.state = state
@@ -230,6 +67,8 @@ class JobSync:
         self.match_fields = [wire_name(name) for name in match_fields]
         self.report = report or SyncReport()
         self.conflict_policy = conflict_policy
+        self.max_concurrency = max_concurrency
+        self._updates: list[tuple[SourceJob, Job]] = []
         #: jobs that another sync's state maps (the ownership ledger): never adopted
         self.owned_elsewhere: set[str] = set()
         self.existing: set[str] = set()
@@ -245,8 +84,10 @@ class JobSync:
         return self.report
 
     def _chunk(self, chunk: Sequence[SourceJob], remote: dict[str, Job], mapped: set[str]) -> None:
-        """One chunk: the creates it needs written ahead in one save, then sent; the results in one save."""
+        """One chunk: decided in order; its creates written ahead in one save; its creates and updates sent
+        ``max_concurrency`` at a time; the results recorded in order, in one save."""
         dirty = False
+        self._updates = []
         to_create: list[SourceJob] = []
         for source in chunk:
             try:
@@ -262,17 +103,59 @@ class JobSync:
                 self.state.jobs[source.external_id] = {"job_id": None, "pending": self._pending(source)}
             self.state.save()  # write-ahead: a crash after TapTalent created a job, and the next run finds it
             dirty = True
-        for source in to_create:
-            try:
-                pending = self.state.jobs[source.external_id]["pending"]
-                job = self.hook.create_job(
-                    source.job, idempotency_key=pending["idempotency_key"], known_job_ids=self.existing | mapped
-                )
+        created = {s.external_id for s in to_create}
+        for source, job, failure in self._send(to_create, mapped):
+            if failure is not None:
+                self._failed(source, failure)
+            elif source.external_id in created:
                 self._created(source, job, mapped, sent=source.job.to_wire())
-            except TapTalentError as error:
-                self._failed(source, error)
+            else:
+                self._record(source, job)
+                self.report.updated.append(source.external_id)
         if dirty:
             self.state.save()
+
+    def _send(self, to_create: list[SourceJob], mapped: set[str]) -> list[_Result]:
+        """The chunk's creates and updates, ``max_concurrency`` at a time, as ``(source, job, error)`` in order.
+
+        Creates with the same content go one after the other, in one lane: a create's recovery tells its own
+        job from another only by content and time, so two identical ones never race (and each one's job is
+        in ``mapped``, which recovery excludes, before the next starts).
+        """
+        lanes: dict[str, list[Callable[[], tuple[SourceJob, Any, Any]]]] = {}
+        for source in to_create:
+            lanes.setdefault(source.content_hash, []).append(functools.partial(self._create_one, source, mapped))
+        for source, job in self._updates:
+            lanes.setdefault(f"update:{source.external_id}", []).append(
+                functools.partial(self._update_one, source, job)
+            )
+        order = {s.external_id: n for n, s in enumerate([*to_create, *(u[0] for u in self._updates)])}
+        if self.max_concurrency <= 1 or len(lanes) <= 1:
+            done = [result for lane in lanes.values() for result in _run_lane(lane)]
+        else:
+            workers, stop = min(self.max_concurrency, len(lanes)), threading.Event()
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="taptalent-sync") as pool:
+                runs = pool.map(functools.partial(_run_lane, stop=stop), lanes.values())
+                done = [result for results in runs for result in results]
+        return sorted(done, key=lambda r: order[r[0].external_id])
+
+    def _create_one(self, source: SourceJob, mapped: set[str]) -> tuple[SourceJob, Any, Any]:
+        try:
+            pending = self.state.jobs[source.external_id]["pending"]
+            # ``mapped`` itself, not a copy: what the other lanes create meanwhile is excluded too
+            job = self.hook.create_job(
+                source.job, idempotency_key=pending["idempotency_key"], known_job_ids=_Known(self.existing, mapped)
+            )
+            mapped.add(str(job.id))
+            return source, job, None
+        except TapTalentError as error:
+            return source, None, error
+
+    def _update_one(self, source: SourceJob, job: Job) -> tuple[SourceJob, Any, Any]:
+        try:
+            return source, self.hook.update_job(job.id, source.job.to_wire()), None
+        except TapTalentError as error:
+            return source, None, error
 
     def _without_create(self, source: SourceJob, remote: dict[str, Job], mapped: set[str]) -> str:
         """Everything but a new create: ``"create"`` when one is needed, ``"changed"`` or ``"same"`` else."""
@@ -315,9 +198,7 @@ class JobSync:
         return self._update(source, job)
 
     def _update(self, source: SourceJob, job: Job) -> str:
-        updated = self.hook.update_job(job.id, source.job.to_wire())
-        self._record(source, updated)
-        self.report.updated.append(source.external_id)
+        self._updates.append((source, job))  # sent with the chunk's other writes, concurrently
         return "changed"
 
     def _conflict(self, source: SourceJob, job: Job, entry: dict[str, Any], stamp: str | None) -> str:
@@ -405,6 +286,40 @@ class JobSync:
             "taptalent_updated_at": job.updated_at.isoformat() if job.updated_at else None,
             "synced_at": datetime.now(timezone.utc).isoformat(),
         }
+
+
+_Result = tuple[SourceJob, Any, Any]  # (source, job or None, error or None)
+
+
+def _run_lane(lane: list[Callable[[], _Result]], stop: threading.Event | None = None) -> list[_Result]:
+    """A lane's steps in order; none starts once another lane crashed (``stop``), as in a killed worker."""
+    results = []
+    for step in lane:
+        if stop is not None and stop.is_set():
+            break
+        try:
+            results.append(step())
+        except BaseException:
+            if stop is not None:
+                stop.set()
+            raise
+    return results
+
+
+class _Known(Collection[str]):
+    """Jobs a create must never take for its own: those listed at the start, and those mapped so far (live)."""
+
+    def __init__(self, existing: set[str], mapped: set[str]) -> None:
+        self.existing, self.mapped = existing, mapped
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self.existing or job_id in self.mapped
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.existing | self.mapped)
+
+    def __len__(self) -> int:
+        return len(self.existing | self.mapped)
 
 
 def _after(value: datetime | None, recorded: str | None) -> bool:

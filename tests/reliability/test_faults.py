@@ -138,7 +138,9 @@ def test_a_new_sync_run_after_a_crash_duplicates_nothing(airflow_db, chaos, tmp_
 
     ti = SimpleNamespace(dag_id="d", task_id="sync", run_id="day-1", map_index=-1, xcom_push=lambda **kw: None)
     with pytest.raises(RuntimeError, match="worker killed"):
-        TapTalentSyncJobsOperator(task_id="sync", jobs=str(export), state_path=str(state)).execute({"ti": ti})
+        TapTalentSyncJobsOperator(task_id="sync", jobs=str(export), state_path=str(state), max_concurrency=1).execute(
+            {"ti": ti}
+        )
     assert len(calls) == 5
     run = run_dag("taptalent_reliability_sync", {"jobs": str(export), "state_path": str(state)})
     record_run(run)

@@ -883,3 +883,29 @@ def test_item21_the_trigger_logs_progress_with_counts_at_a_calm_rate(api, caplog
     assert lines == ["Waiting for TapTalent batches: 0/1 batches finished, 1/10 files processed"]  # then 30 s apart
     request_lines = [r for r in caplog.records if r.name.endswith(".client") and "->" in r.getMessage()]
     assert request_lines and all(r.levelname == "DEBUG" for r in request_lines)
+
+
+def test_item5_a_parallel_sync_creates_identical_jobs_one_at_a_time_and_each_once(
+    sandbox_conn, sandbox, tmp_path, monkeypatch
+):
+    """max_concurrency sends a chunk's writes at once; two identical jobs still never race (item 2 under load)."""
+    real_exchange = _http.SyncTransport.exchange
+    failed_once: set[str] = set()
+
+    def exchange(self, step):
+        key = step.call.idempotency_key
+        if step.call.method == "POST" and key and key not in failed_once and len(failed_once) < 4:
+            failed_once.add(key)  # every create's first attempt: a 503 before TapTalent did anything
+            raise TapTalentServerError("injected 503", status_code=503)
+        return real_exchange(self, step)
+
+    monkeypatch.setattr(_http.SyncTransport, "exchange", exchange)
+    monkeypatch.setattr(RetryPolicy, "sleep", staticmethod(lambda seconds: None))
+    records = _records(*(f"SAME-{n}" for n in range(4))) + [
+        {**r, "title": f"Other {n}"} for n, r in enumerate(_records(*(f"OTHER-{n}" for n in range(8))))
+    ]
+    counts = _sync(records, tmp_path / "state.json", max_concurrency=8, adopt_existing=False)
+    assert counts["created"] == 12
+    mapped = [v["job_id"] for v in json.loads((tmp_path / "state.json").read_text())["jobs"].values()]
+    assert len(set(mapped)) == 12
+    assert len(sandbox.state()["companies"]["1"]["jobs"]) == 12

@@ -50,8 +50,8 @@ def create_job(
     """
     body = JobCreate.coerce(job, what="job").to_wire()
     call = calls.JOBS_CREATE.call(json=body, idempotency_key=checked_idempotency_key(idempotency_key))
-    known = _ids(known_job_ids)
-    return (yield from send(ctx, call, recover=lambda since: find_created_job(ctx, body, since, exclude=known)))
+    # Read when a recovery runs, not now: a caller's collection may grow meanwhile (a sync's other creates).
+    return (yield from send(ctx, call, recover=lambda since: find_created_job(ctx, body, since, exclude=known_job_ids)))
 
 
 def find_created_job(
