@@ -20,6 +20,7 @@ SCRIPTS = (
     "upload_concurrency",
     "parse_cost",
     "wait_at_scale",
+    "sync_scale",
 )
 
 

@@ -14,8 +14,8 @@ from airflow_provider_taptalent.utils import batches as _batches
 from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed, fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
 from airflow_provider_taptalent.utils.job_sync import JobSync
-from airflow_provider_taptalent.utils.sync_records import CONFLICT_POLICIES, SyncReport, check_mapping, source_jobs
 from airflow_provider_taptalent.utils.sources import records_from, storage_path
+from airflow_provider_taptalent.utils.sync_records import CONFLICT_POLICIES, SyncReport, check_mapping, source_jobs
 from airflow_provider_taptalent.utils.sync_state import OWNERSHIP_FILE, OwnershipLedger, SyncState
 
 

@@ -12,10 +12,10 @@ record: then the record loses (newest timestamp wins) and is reported as a confl
 TapTalent's time only when someone else changed the job keeps the sync's own writes (always "newer"
 than the record they copied) from passing for conflicts.
 
-Cost: records are handled in chunks of :data:`CHUNK`; the state is written at most twice per chunk (the
-write-ahead of its creates, then its results), so the writes grow with the changes, not with their square,
-and a run that changes nothing writes nothing. Two runs on one state never work at once: the state is
-locked for the whole run (see :class:`SyncState`).
+Cost: records are handled in chunks of :data:`CHUNK`; the state is written once per chunk that creates
+(the write-ahead of its creates, carrying the results of the chunks before it) and once at the end, so the
+writes grow with the changes, not with their square, and a run that changes nothing writes nothing.
+Two runs on one state never work at once: the state is locked for the whole run (see :class:`SyncState`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_taptalent.client.contract import MAX_PER_PAGE
 from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentNotFoundError
 from airflow_provider_taptalent.client.models import Job
 from airflow_provider_taptalent.client.models.jobs import wire_name
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 #: records handled between two state writes
-CHUNK = 50
+CHUNK = 200
 
 
 class JobSync:
@@ -69,19 +70,35 @@ class JobSync:
         self.conflict_policy = conflict_policy
         self.max_concurrency = max_concurrency
         self._updates: list[tuple[SourceJob, Job]] = []
+        self._dirty = False
         #: jobs that another sync's state maps (the ownership ledger): never adopted
         self.owned_elsewhere: set[str] = set()
         self.existing: set[str] = set()
 
     def run(self, sources: Sequence[SourceJob]) -> SyncReport:
         """Sync ``sources``; call it holding :meth:`SyncState.locked` (the operator does)."""
-        remote = {str(job.id): job for job in self.hook.iter_jobs()}
+        remote = {str(job.id): job for job in self._remote_jobs()}
         mapped = {str(entry["job_id"]) for entry in self.state.jobs.values() if entry.get("job_id") is not None}
         # Jobs that existed before this run: never taken for the one a create of this run made.
         self.existing = set(remote)
+        self._dirty = False
         for start in range(0, len(sources), CHUNK):
             self._chunk(sources[start : start + CHUNK], remote, mapped)
+        if self._dirty:
+            self.state.save()
         return self.report
+
+    def _remote_jobs(self) -> list[Job]:
+        """Every TapTalent job: page 1, then the other pages ``max_concurrency`` at a time."""
+        size = MAX_PER_PAGE
+        first = self.hook.list_jobs(page_number=1, per_page=size)
+        pages = range(2, -(-first.total_jobs // size) + 1)
+        if self.max_concurrency <= 1 or len(pages) <= 1:
+            rest = [self.hook.list_jobs(page_number=n, per_page=size) for n in pages]
+        else:
+            with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="taptalent-sync") as pool:
+                rest = list(pool.map(lambda n: self.hook.list_jobs(page_number=n, per_page=size), pages))
+        return [job for page in (first, *rest) for job in page.jobs]
 
     def _chunk(self, chunk: Sequence[SourceJob], remote: dict[str, Job], mapped: set[str]) -> None:
         """One chunk: decided in order; its creates written ahead in one save; its creates and updates sent
@@ -101,7 +118,9 @@ class JobSync:
         if to_create:
             for source in to_create:
                 self.state.jobs[source.external_id] = {"job_id": None, "pending": self._pending(source)}
-            self.state.save()  # write-ahead: a crash after TapTalent created a job, and the next run finds it
+            # Write-ahead (with the results of the chunks before): should the process die after TapTalent
+            # created a job, the next run finds it; an update whose result was not saved is recognised.
+            self.state.save()
             dirty = True
         created = {s.external_id for s in to_create}
         for source, job, failure in self._send(to_create, mapped):
@@ -112,8 +131,7 @@ class JobSync:
             else:
                 self._record(source, job)
                 self.report.updated.append(source.external_id)
-        if dirty:
-            self.state.save()
+        self._dirty = self._dirty or dirty  # saved with the next chunk's write-ahead, or at the end
 
     def _send(self, to_create: list[SourceJob], mapped: set[str]) -> list[_Result]:
         """The chunk's creates and updates, ``max_concurrency`` at a time, as ``(source, job, error)`` in order.
