@@ -1,9 +1,10 @@
 """Client cost per request: 2,000 `GET /jobs/{id}` through TapTalentHook, bare httpx.Client and HttpHook.run.
 
 All three run in this process, one after the other, against one sandbox in its own process. Reported: this
-process's CPU per request (getrusage) and wall time per request, and the ratios. Log lines are switched
-off for all three (Airflow's console renderer would dominate); what the hook's one log line per request
-costs is measured on its own. Targets (issue 8): at most 1.3x bare httpx, at most 0.5x HttpHook.
+process's CPU per request (getrusage) and wall time per request, and the ratios. Logging runs as in a task:
+the INFO level, and a handler writing every line it gets (to a file); nothing is switched off. Each client
+logs what it logs in a task (the hook: each request at DEBUG, so nothing at INFO; HttpHook: a line per
+request). Targets: at most 1.15x bare httpx, at most 0.5x HttpHook.
 Run: ``python -m benchmarks.client_cost [--requests 2000]``.
 """
 
@@ -52,7 +53,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
     line_cost = log_line_cost()
-    logging.disable(logging.INFO)
+    task_log = logging.FileHandler(os.devnull)  # where a task's log lines go: written, not discarded early
+    logging.basicConfig(level=logging.INFO, handlers=[task_log], force=True)
     with sandbox_process() as (root, key):
         connection_env(root, key)
         os.environ["AIRFLOW_CONN_HTTP_BENCH"] = json.dumps({"conn_type": "http", "host": root})
@@ -93,9 +95,9 @@ def main() -> None:
             "Ratios of CPU per request",
             ("comparison", "ratio", "target"),
             [
-                ("TapTalentHook / bare httpx", f"{ours / bare:.2f}x", "<= 1.3x"),
+                ("TapTalentHook / bare httpx", f"{ours / bare:.2f}x", "<= 1.15x"),
                 ("TapTalentHook / HttpHook", f"{ours / http:.2f}x", "<= 0.5x"),
-                ("the hook's log line (not in the above)", f"{line_cost:.0f} us", ""),
+                ("one INFO log line, for scale", f"{line_cost:.0f} us", ""),
             ],
         )
     )

@@ -34,6 +34,9 @@ class _Method(Generic[P, T]):
     def _bind(self, host: Any) -> Any:
         raise NotImplementedError
 
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
     def __get__(self, host: Any, owner: type | None = None) -> Any:
         if host is None:  # Class.method(host, ...), as monkeypatching and super() calls do
 
@@ -42,7 +45,10 @@ class _Method(Generic[P, T]):
                 return self._bind(host)(*args, **kwargs)
 
             return unbound
-        return self._bind(host)
+        bound = self._bind(host)
+        # Kept on the instance: the next look-up finds it there, and nothing is built per call.
+        host.__dict__[self.name] = bound
+        return bound
 
 
 class call(_Method[P, T]):

@@ -8,6 +8,7 @@ made of the characters Airflow's stat-name validator allows, so no metric is dro
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -20,9 +21,14 @@ from airflow_provider_taptalent.client.steps import Observer
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
+@functools.lru_cache(maxsize=4096)
+def _safe(part: str) -> str:
+    return _UNSAFE.sub("_", part).strip("_")[:60] or "none"
+
+
 def safe(part: object) -> str:
     """One dotted-name part: only letters, digits, ``_`` and ``-`` (what every backend accepts)."""
-    return _UNSAFE.sub("_", str(part)).strip("_")[:60] or "none"
+    return _safe(str(part))
 
 
 def error_code(error: BaseException | None) -> str:
