@@ -19,6 +19,9 @@ PROGRESS_SECONDS = 30.0
 class TapTalentBatchTrigger(BaseTrigger):
     """Polls batches until every one is COMPLETED or FAILED, or ``end_time`` passes; fires one event.
 
+    Between polls it sleeps until an answer can have changed: from each batch's processed count and its
+    rate, until the soonest estimated finish; ``poll_interval`` at most (and while there is no rate yet).
+
     Every argument is a JSON primitive, and the deadline is absolute wall-clock time computed by the task
     before it deferred: a trigger rebuilt from :meth:`serialize` after a triggerer restart (or moved to
     another triggerer) keeps the original deadline.
@@ -29,7 +32,7 @@ class TapTalentBatchTrigger(BaseTrigger):
 
     :param batch_ids: the batches to wait for.
     :param taptalent_conn_id: the TapTalent connection.
-    :param poll_interval: seconds between polls.
+    :param poll_interval: the longest wait between polls, in seconds.
     :param end_time: epoch seconds after which the trigger gives up with a ``timeout`` event.
     """
 
@@ -62,6 +65,7 @@ class TapTalentBatchTrigger(BaseTrigger):
         finished: dict[str, dict[str, Any]] = {}
         pending = list(self.batch_ids)
         self._reported, self._reported_at = "", -PROGRESS_SECONDS
+        seen: dict[str, tuple[float, int]] = {}
         try:
             # One hook, so one async client and one connection look-up, for the whole wait.
             async with TapTalentHook(self.taptalent_conn_id) as hook:
@@ -85,7 +89,9 @@ class TapTalentBatchTrigger(BaseTrigger):
                     remaining = self.end_time - time.time()
                     if remaining <= 0:
                         return self._timeout(pending, finished)
-                    await asyncio.sleep(min(self.poll_interval, remaining))
+                    # Sleep until an answer can have changed: the soonest estimated finish (progress-based).
+                    wait = _batches.next_poll(seen, running, time.time(), self.poll_interval)
+                    await asyncio.sleep(min(wait, remaining))
         except Exception as error:  # a trigger reports every failure as its one event, with the ids
             return {"status": "error", "message": describe(error), "batch_ids": self.batch_ids}
 

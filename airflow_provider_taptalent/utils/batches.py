@@ -173,3 +173,43 @@ def read_event(event: Any, timeout_error: type[Exception]) -> list[dict[str, Any
     if not isinstance(batches, list) or not all(isinstance(b, Mapping) and is_terminal(b) for b in batches):
         raise TapTalentError(f"The batch trigger's success event has no finished batches: {event!r}")
     return [dict(b) for b in batches]
+
+
+#: the shortest wait between two polls of an ETA-aware wait, in seconds (never more than ``poll_interval``)
+MIN_POLL = 1.0
+#: the wait is spread by up to this share either way, so that many waits do not poll in step
+POLL_JITTER = 0.1
+
+
+def next_poll(
+    seen: dict[str, tuple[float, int]],
+    summaries: Sequence[Mapping[str, Any]],
+    now: float,
+    poll_interval: float,
+    *,
+    rng: Any = None,
+) -> float:
+    """Seconds until an answer can have changed: the soonest estimated finish of the batches still running.
+
+    Each batch's rate comes from its processed count between this poll and the one before (``seen`` keeps
+    ``{batch_id: (time, processed)}`` and is updated). Without a rate yet (a PENDING batch, a first poll),
+    the wait is ``poll_interval``, which is also the longest; the shortest is :data:`MIN_POLL`. A jitter of
+    :data:`POLL_JITTER` either way keeps a thousand waits from polling together.
+    """
+    import random
+
+    estimates = []
+    for summary in summaries:
+        if is_terminal(summary):
+            continue
+        batch_id = str(summary.get("batch_id"))
+        processed, files = int(summary.get("processed_count") or 0), int(summary.get("file_count") or 0)
+        before = seen.get(batch_id)
+        if before is not None and processed > before[1] and now > before[0]:
+            rate = (processed - before[1]) / (now - before[0])
+            estimates.append(max(files - processed, 1) / rate)
+        if before is None or processed != before[1]:
+            seen[batch_id] = (now, processed)
+    wait: float = min(estimates) if estimates else poll_interval
+    wait *= 1 + float((rng or random).uniform(-POLL_JITTER, POLL_JITTER))
+    return max(min(MIN_POLL, poll_interval), min(wait, poll_interval))
