@@ -10,11 +10,13 @@ and no stat name may be refused.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -60,6 +62,24 @@ def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def _statsd(sandbox, tmp_path, influx: bool) -> list[str]:
+    with udp_listener() as (port, lines):
+        env = {
+            **os.environ,
+            **sandbox.airflow_env(),
+            "AIRFLOW_HOME": str(tmp_path),
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+            "AIRFLOW__METRICS__STATSD_PORT": str(port),
+            "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
+            "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": str(influx),
+        }
+        _run(env)
+    return [line for line in lines if line.startswith("airflow.taptalent.")]
+
+
+@contextlib.contextmanager
+def udp_listener() -> Iterator[tuple[int, list[str]]]:
+    """A StatsD listener on 127.0.0.1: its port, and the lines it got (complete once the block is left)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(0.2)
@@ -77,23 +97,12 @@ def _statsd(sandbox, tmp_path, influx: bool) -> list[str]:
 
     listener = threading.Thread(target=listen)
     listener.start()
-    env = {
-        **os.environ,
-        **sandbox.airflow_env(),
-        "AIRFLOW_HOME": str(tmp_path),
-        "AIRFLOW__METRICS__STATSD_ON": "True",
-        "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
-        "AIRFLOW__METRICS__STATSD_PORT": str(sock.getsockname()[1]),
-        "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
-        "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": str(influx),
-    }
     try:
-        _run(env)
+        yield sock.getsockname()[1], lines
     finally:
         done.set()
         listener.join()
         sock.close()
-    return [line for line in lines if line.startswith("airflow.taptalent.")]
 
 
 def _pending(sock: socket.socket) -> bool:
@@ -202,39 +211,18 @@ def test_opentelemetry_gets_the_metrics_with_their_attributes(sandbox, tmp_path)
 
 def test_a_dag_run_sends_its_metrics_through_airflows_statsd_client(airflow_db, sandbox):
     """``airflow dags test`` of the health example, StatsD on: the task's calls and key state arrive."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(0.2)
-    received: list[str] = []
-    done = threading.Event()
-
-    def listen() -> None:
-        while not done.is_set() or _pending(sock):
-            try:
-                received.extend(sock.recv(65535).decode().splitlines())
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    listener = threading.Thread(target=listen)
-    listener.start()
-    env = {
-        **os.environ,
-        **sandbox.airflow_env(),
-        "AIRFLOW__METRICS__STATSD_ON": "True",
-        "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
-        "AIRFLOW__METRICS__STATSD_PORT": str(sock.getsockname()[1]),
-    }
     airflow = str(Path(sys.executable).with_name("airflow"))
-    try:
+    with udp_listener() as (port, received):
+        env = {
+            **os.environ,
+            **sandbox.airflow_env(),
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+            "AIRFLOW__METRICS__STATSD_PORT": str(port),
+        }
         result = subprocess.run(
             [airflow, "dags", "test", "taptalent_api_health"], env=env, capture_output=True, text=True, timeout=180
         )
-    finally:
-        done.set()
-        listener.join()
-        sock.close()
     assert result.returncode == 0, result.stderr[-2000:]
     assert "InvalidStatsNameException" not in result.stdout + result.stderr
     names = {line.split(":")[0] for line in received}
