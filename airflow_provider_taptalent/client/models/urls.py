@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import unicodedata
@@ -31,7 +32,8 @@ def url_problem(item: Any) -> str | None:
     shown = shown_url(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return f"must be a public http:// or https:// URL: {shown!r}"
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text):
+    plain = text.isascii() and text.isprintable() and " " not in text  # the common case, checked fast
+    if not plain and any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text):
         return f"must not contain spaces or invisible characters: {shown!r}"
     if parts.username is not None or parts.password is not None:
         return "must not contain a user name or password: use a presigned or public URL"
@@ -41,6 +43,7 @@ def url_problem(item: Any) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # a batch's URLs share a few hosts
 def _public_host(host: str) -> bool:
     try:
         address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
