@@ -19,6 +19,26 @@ from airflow_provider_taptalent.utils.idempotency import task_key
 from airflow_provider_taptalent.utils.jsonl import jsonl_writer
 from airflow_provider_taptalent.utils.sources import output_path, resume_urls_from
 
+#: what ``include_match`` adds to a candidate's row (the job candidate's AI fields, SPEC §7.3)
+MATCH_FIELDS = (
+    "profile_match_score",
+    "evaluation_status",
+    "criteria_matches",
+    "recommend_to_recruiting_firm",
+    "ai_summary",
+)
+
+
+def _job_id(value: Any) -> int | None:
+    """The job to upload to: an id, or its text from a template."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    raise TapTalentInputError("Invalid job_id", details={"job_id": f"must be a TapTalent job id, not {value!r}"})
+
 
 class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
     """Uploads resume URLs for parsing, in API-sized batches, and returns the batch ids.
@@ -43,10 +63,12 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
     :param poll_interval: seconds between checks while waiting (default 30).
     :param timeout: seconds to wait before failing (default 1 day).
     :param max_failed_ratio: when waiting, fail if more than this share (0..1) of the files failed.
+    :param job_id: upload the resumes to this job (templated, e.g. a create task's XCom): TapTalent scores
+        each candidate against it (read the scores with ``TapTalentFetchCandidatesOperator(include_match=True)``).
     :param taptalent_conn_id: the TapTalent connection (templated).
     """
 
-    template_fields = ("resume_urls", "taptalent_conn_id")
+    template_fields = ("resume_urls", "job_id", "taptalent_conn_id")
 
     def __init__(
         self,
@@ -59,10 +81,12 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
         poll_interval: float = 30,
         timeout: float = 24 * 3600,
         max_failed_ratio: float | None = None,
+        job_id: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         _batches.check_ratio(max_failed_ratio)
+        self.job_id = job_id
         if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive number of URLs, not {batch_size!r}")
         self.resume_urls = resume_urls
@@ -79,7 +103,8 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
         with fail_without_retry():
             urls, _ = resume_urls_from(self.resume_urls)
             batches = self._split(urls)
-        batch_ids = self._submit(context, batches)
+            job_id = _job_id(self.job_id)
+        batch_ids = self._submit(context, batches, job_id)
         if not self.wait_for_completion:
             return batch_ids
         summaries = _batches.poll(self.hook, batch_ids)
@@ -110,13 +135,14 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
             )
         return [urls[start : start + size] for start in range(0, len(urls), size)]
 
-    def _submit(self, context: Context, batches: list[list[str]]) -> list[int | str]:
+    def _submit(self, context: Context, batches: list[list[str]], job_id: int | None) -> list[int | str]:
         total = len(batches)
 
         def submit(index: int) -> int | str:
-            key = task_key(context, f"batch{index}", batches[index])
+            content = batches[index] if job_id is None else [job_id, batches[index]]
+            key = task_key(context, f"batch{index}", content)
             with fail_without_retry():
-                upload = self.hook.bulk_upload_resumes(batches[index], idempotency_key=key)
+                upload = self.hook.bulk_upload_resumes(batches[index], job_id=job_id, idempotency_key=key)
             self.log.info("Batch %d/%d accepted: %d files, id %s", index + 1, total, upload.file_count, upload.batch_id)
             return upload.batch_id
 
@@ -146,8 +172,13 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
         candidates are returned through XCom, at most 1,000 of them.
     :param per_page: candidates per request: 10, 20, 40, 80 or 100.
     :param max_concurrency: pages fetched at once (default 4).
+    :param include_match: for candidates of batches uploaded to a job, add their AI match from the job
+        candidates (``profileMatchScore``, ``evaluationStatus``, ``criteriaMatches``,
+        ``recommendToRecruitingFirm``, ``aiSummary``; one bulk fetch per page). Scores still being computed
+        are written as they are (null, ``PENDING``) and counted in ``pending_scores``.
     :param taptalent_conn_id: the TapTalent connection (templated).
-    :return: ``{"path": output_path, "count": n}``, or the candidates when there is no ``output_path``.
+    :return: ``{"path": output_path, "count": n}`` (and ``pending_scores`` with ``include_match``), or the
+        candidates when there is no ``output_path``.
     """
 
     template_fields = ("batch_ids", "output_path", "taptalent_conn_id")
@@ -159,10 +190,12 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
         output_path: str | None = None,
         per_page: int = _api.MAX_PER_PAGE,
         max_concurrency: int = 4,
+        include_match: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         _api.check_per_page(per_page)
+        self.include_match = include_match
         self.batch_ids = batch_ids
         self.output_path = output_path
         self.per_page = per_page
@@ -170,6 +203,7 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
 
     def execute(self, context: Context) -> Any:
         self._check_connection()
+        self._pending: list[int] = []  # per page, appended from the fetching threads
         with fail_without_retry():
             batch_ids = _batches.batch_ids_from(self.batch_ids)
             path = output_path(self.output_path, field="output_path") if self.output_path else None
@@ -195,17 +229,26 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
                         f"meanwhile; {self.output_path} was left as it was"
                     )
         self.log.info("Wrote %s candidates to %s", f"{writer.count:,}", path)
-        return {"path": str(self.output_path), "count": writer.count}
+        result: dict[str, Any] = {"path": str(self.output_path), "count": writer.count}
+        if self.include_match:
+            result["pending_scores"] = pending = sum(self._pending)
+            if pending:
+                self.log.warning(
+                    "%d candidate(s) are still being scored (evaluationStatus PENDING, no score yet): "
+                    "run the fetch again later for their match",
+                    pending,
+                )
+        return result
 
     def _plan(
         self, pool: ThreadPoolExecutor, batch_ids: list[int | str]
-    ) -> tuple[list[Future[list[Candidate]] | tuple[int | str, int]], int]:
+    ) -> tuple[list[Future[list[dict[str, Any]]] | tuple[int | str, int]], int]:
         """Every page to read, from each batch's first page (read concurrently, and kept: it is page 1).
 
         Refuses a batch that has not finished: its candidates are not all there yet.
         """
         firsts = list(pool.map(lambda batch_id: self.hook.get_batch(batch_id, per_page=self.per_page), batch_ids))
-        pages: list[Future[list[Candidate]] | tuple[int | str, int]] = []
+        pages: list[Future[list[dict[str, Any]]] | tuple[int | str, int]] = []
         total = 0
         for batch_id, first in zip(batch_ids, firsts, strict=True):
             if first.status not in _api.BATCH_TERMINAL_STATUSES:
@@ -215,19 +258,19 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
             count = first.pagination.total_candidates
             total += count
             if count:
-                done: Future[list[Candidate]] = Future()
-                done.set_result(first.candidates)
+                done: Future[list[dict[str, Any]]] = Future()
+                done.set_result(self._rows(first.candidates))
                 pages.append(done)
             pages += [(batch_id, n) for n in range(2, -(-count // self.per_page) + 1)]
         return pages, total
 
     def _in_order(
-        self, pool: ThreadPoolExecutor, pages: list[Future[list[Candidate]] | tuple[int | str, int]], total: int
+        self, pool: ThreadPoolExecutor, pages: list[Future[list[dict[str, Any]]] | tuple[int | str, int]], total: int
     ) -> Iterator[list[dict[str, Any]]]:
         """Pages in order, ``max_concurrency`` requests in flight, at most twice that many pages held."""
         queue = iter(pages)
 
-        def submit() -> Future[list[Candidate]] | None:
+        def submit() -> Future[list[dict[str, Any]]] | None:
             page = next(queue, None)
             if page is None or isinstance(page, Future):
                 return page
@@ -243,7 +286,23 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
             if done - reported >= max(total // 10, 1) or done == total:
                 self.log.info("Fetched %s / %s candidates", f"{done:,}", f"{total:,}")
                 reported = done
-            yield [c.model_dump(mode="json", by_alias=True) for c in candidates]
+            yield candidates
 
-    def _page(self, batch_id: int | str, page_number: int) -> list[Candidate]:
-        return self.hook.get_batch(batch_id, page_number=page_number, per_page=self.per_page).candidates
+    def _page(self, batch_id: int | str, page_number: int) -> list[dict[str, Any]]:
+        return self._rows(self.hook.get_batch(batch_id, page_number=page_number, per_page=self.per_page).candidates)
+
+    def _rows(self, candidates: list[Candidate]) -> list[dict[str, Any]]:
+        """The page's rows, with each job candidate's AI match where asked for (one bulk fetch of <= 100)."""
+        rows = [c.model_dump(mode="json", by_alias=True) for c in candidates]
+        if not self.include_match:
+            return rows
+        ids = [c.job_candidate_id for c in candidates if c.job_candidate_id is not None]
+        matches = {str(jc.id): jc for jc in self.hook.bulk_fetch_job_candidates(ids)} if ids else {}
+        pending = 0
+        for row, candidate in zip(rows, candidates, strict=True):
+            match = matches.get(str(candidate.job_candidate_id))
+            if match is not None:
+                row.update(match.model_dump(mode="json", by_alias=True, include=set(MATCH_FIELDS)))
+                pending += match.evaluation_status == _api.PENDING_EVALUATION or match.profile_match_score is None
+        self._pending.append(pending)
+        return rows
