@@ -145,6 +145,8 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
     attempt began, epoch seconds) looks for the effect of the earlier attempts; what it finds is returned
     instead of sending again.
     """
+    if recover is not None and not call.endpoint.recoverable:
+        raise ValueError(f"{call.endpoint.name} is not declared recoverable (calls.py): no recovery for it")
     cache = ctx.cache
     if cache is not None:
         if call.endpoint.cacheable:
@@ -212,12 +214,16 @@ def paginate(
     :param items: the items of a page.
     :param total: how many items the listing has, as a page says.
     """
-    page_number = 1
+    first = page_call(1)
+    if first.endpoint.paging is None:
+        raise ValueError(f"{first.endpoint.name} is not declared as a paged listing (calls.py)")
+    page_number, call = 1, first
     while True:
-        page = yield from send(ctx, page_call(page_number))
+        page = yield from send(ctx, call)
         found = list(items(page))
         for item in found:
             yield Item(item)
         if not found or not contract.has_next_page(page_number, per_page, total(page)):
             return
         page_number += 1
+        call = page_call(page_number)

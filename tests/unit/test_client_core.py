@@ -151,3 +151,17 @@ def test_only_compat_imports_airflow():
         if line.strip().startswith(("from airflow.", "import airflow", "from airflow import"))
     ]
     assert offenders == []
+
+
+def test_the_declarations_are_what_the_loops_read():
+    """Recovery only for calls declared recoverable; pagination only over calls declared paged."""
+    from airflow_provider_taptalent.client import calls
+    from airflow_provider_taptalent.client.retry import RetryPolicy
+    from airflow_provider_taptalent.client.steps import Context, paginate, send
+
+    ctx = Context(_settings(), RetryPolicy())
+    with pytest.raises(ValueError, match="not declared recoverable"):
+        next(send(ctx, calls.JOBS_GET.call({"jobId": 1}), recover=lambda since: iter(())))
+    with pytest.raises(ValueError, match="not declared as a paged listing"):
+        next(paginate(ctx, lambda n: calls.TEAMS_LIST.call(), 10, lambda p: p, lambda p: 0))
+    assert [e.name for e in calls.ENDPOINTS.values() if e.recoverable] == ["jobs_create"]

@@ -827,15 +827,30 @@ def test_item15_one_port_setting_moves_the_server_and_the_tasks_execution_api(mo
     assert settings["AIRFLOW__API__PORT"] == settings["AIRFLOW__WEBSERVER__WEB_SERVER_PORT"] == "8091"
 
 
-def test_item16_make_airflow_says_where_the_password_is(tmp_path):
-    files = _standalone_module().password_files(tmp_path)
-    assert [f.name for f in files] == ["simple_auth_manager_passwords.json.generated", "standalone_admin_password.txt"]
-    from tests.conftest import REPO
+def test_item16_make_airflow_says_where_the_login_and_password_are(tmp_path, monkeypatch, capsys):
+    """Run the script's main() with the sandbox and airflow standalone stood in for: what it prints at start."""
+    import contextlib
 
-    source = (REPO / "scripts" / "standalone.py").read_text()
-    assert "login: admin" in source and "password_files(HOME)" in source
-    makefile = (REPO / "Makefile").read_text()
-    assert "PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT)" in makefile
+    module = _standalone_module()
+    started: list = []
+
+    @contextlib.contextmanager
+    def fake_sandbox(**kwargs):
+        started.append(kwargs)
+        yield {"url": "http://127.0.0.1:8766", "connection": "{}"}
+
+    monkeypatch.setattr(module, "sandbox", fake_sandbox)
+    monkeypatch.setattr(module, "HOME", tmp_path)
+    monkeypatch.setattr(module, "airflow_env", lambda home, fresh: {})
+    monkeypatch.setattr(module.subprocess, "call", lambda command, env: started.append(env) or 0)
+    monkeypatch.setenv("PORT", "8091")
+    monkeypatch.setenv("SANDBOX_PORT", "8766")
+    assert module.main() == 0
+    out = capsys.readouterr().out
+    assert "http://localhost:8091  login: admin" in out
+    assert str(tmp_path / "simple_auth_manager_passwords.json.generated") in out
+    assert str(tmp_path / "standalone_admin_password.txt") in out
+    assert started[0]["port"] == 8766 and started[1]["AIRFLOW__API__PORT"] == "8091"
 
 
 # -- item 22: the exception users catch is public ------------------------------------------------------------------
