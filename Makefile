@@ -37,7 +37,7 @@ $(UV):
 # One environment per Airflow version: .venv for the main one, .venv-<version> for the matrix.
 $(VENV)/.installed: $(UV) pyproject.toml $(CONSTRAINTS)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
-	VIRTUAL_ENV=$(VENV) $(UV_INSTALL) -c $(CONSTRAINTS) -e '.[dev,sandbox]'
+	VIRTUAL_ENV=$(VENV) $(UV_INSTALL) -c $(CONSTRAINTS) -e '.[dev,sandbox,integration]'
 	touch $@
 
 .venv-%/.installed: $(UV) pyproject.toml constraints/airflow-%.txt
@@ -113,7 +113,8 @@ lock: $(UV)
 		echo "apache-airflow==$$v" > .lock-pin.txt; \
 		if [ -f constraints/pins/airflow-$$v.in ]; then cat constraints/pins/airflow-$$v.in >> .lock-pin.txt; fi; \
 		$(UV) pip compile --quiet --no-header --annotation-style line --python-version 3.11 \
-			--extra dev --extra sandbox -c .lock-pin.txt -o constraints/airflow-$$v.txt pyproject.toml || exit 1; \
+			--extra dev --extra sandbox $$([ $$v = $(AIRFLOW_VERSION) ] && echo --extra integration) \
+			-c .lock-pin.txt -o constraints/airflow-$$v.txt pyproject.toml || exit 1; \
 	done
 	@for p in $(PYTHON_VERSIONS); do \
 		echo "apache-airflow==$(AIRFLOW_VERSION)" > .lock-pin.txt; \

@@ -15,12 +15,14 @@ from airflow.providers.common.compat.sdk import (
     AirflowSensorTimeout,
     BaseHook,
     BaseOperator,
+    BaseOperatorLink,
     BaseSensorOperator,
     Connection,
     Context,
     ObjectStoragePath,
     PokeReturnValue,
     Stats,
+    XCom,
     conf,
 )
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -59,6 +61,7 @@ __all__ = [
     "AirflowSensorTimeout",
     "BaseHook",
     "BaseOperator",
+    "BaseOperatorLink",
     "BaseSensorOperator",
     "BaseTrigger",
     "Connection",
@@ -67,6 +70,7 @@ __all__ = [
     "PokeReturnValue",
     "Stats",
     "TriggerEvent",
+    "XCom",
     "amask_secret",
     "asset",
     "asset_event_store",
@@ -76,6 +80,7 @@ __all__ = [
     "get_async_connection",
     "get_async_extra_dejson",
     "mask_secret",
+    "openlineage",
     "plugin_base",
 ]
 
@@ -125,6 +130,16 @@ def plugin_base() -> type:
     from airflow.providers.common.compat.sdk import AirflowPlugin
 
     return AirflowPlugin  # type: ignore[no-any-return]
+
+
+def openlineage() -> tuple[Any, Any] | None:
+    """``(Dataset, OperatorLineage)`` where the OpenLineage provider is installed, else ``None``."""
+    try:
+        from airflow.providers.common.compat.openlineage.facet import Dataset
+        from airflow.providers.openlineage.extractors import OperatorLineage
+    except ImportError:
+        return None
+    return Dataset, OperatorLineage
 
 
 def default_deferrable() -> bool:

@@ -57,6 +57,23 @@ BATCH_EVENTS: Final = frozenset(
 )
 
 
+# A9, A10: paged listings are newest first, and records are only ever added (at the head): no endpoint
+# deletes. Readers count on it to read every record once while others are being added (utils/pages.py).
+LISTINGS_GROW_AT_THE_HEAD: Final = True
+# Not documented: each record's time of last change, per exported resource (None: the resource has none).
+UPDATED_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
+    "jobs": ("updated_at", "created_at"),
+    "candidates": ("updated_at", "created_at"),
+    "pipelines": ("updated_at", "created_at"),
+    "teams": ("created_at",),
+    "users": (),
+    "assessments": ("last_updated_on", "created_at"),
+    "assessment_flows": (),
+}
+# Not documented: the dashboard page of a job, for the operators' extra links. The host is the one the
+# docs' assessment URLs use (SPEC §7.7, ``talent.taptalent.io``); the path is a guess, kept here alone.
+JOB_DASHBOARD_URL: Final = "https://talent.taptalent.io/jobs/{job_id}"
+
 # SPEC §7.3 JC1: ids per bulk fetch.
 MAX_JOB_CANDIDATE_IDS: Final = 100
 # A12 (SPEC §7.6): users page by ``page``, up to 100 a page, 20 by default.

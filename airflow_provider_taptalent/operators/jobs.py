@@ -14,7 +14,8 @@ from airflow_provider_taptalent.utils import batches as _batches
 from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed, fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
 from airflow_provider_taptalent.utils.job_sync import JobSync
-from airflow_provider_taptalent.utils.sources import records_from, storage_path
+from airflow_provider_taptalent.utils.jsonl import jsonl_writer
+from airflow_provider_taptalent.utils.sources import output_path, records_from, storage_path
 from airflow_provider_taptalent.utils.sync_records import CONFLICT_POLICIES, SyncReport, check_mapping, source_jobs
 from airflow_provider_taptalent.utils.sync_state import OWNERSHIP_FILE, OwnershipLedger, SyncState
 
@@ -125,12 +126,21 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
     :param max_concurrency: creates and updates sent at once (default 4; identical jobs go one at a time).
     :param ownership_path: the ledger of which sync owns which job (templated); default:
         ``taptalent-job-owners.json`` beside ``state_path``. Give the syncs of one company the same one.
+    :param changes_path: local path or object-storage URI of a JSON Lines file (templated) that receives every
+        job changed in TapTalent since the last sync, for the source system to apply (the way back of a
+        bi-directional sync): ``external_id``, ``job_id``, ``change`` (``drift``: only TapTalent changed;
+        ``conflict``: both did), ``kept`` (whose version the job now has), both timestamps and ``job``
+        (TapTalent's current fields, snake_case). A change TapTalent kept is written until a run's file was
+        written whole (at least once, never lost); the file is replaced on every run, empty when nothing
+        changed: template it per run (``.../changes/{{ ts_nodash }}.jsonl``) to keep each.
     :param taptalent_conn_id: the TapTalent connection (templated).
-    :return: ``{"created", "adopted", "updated", "unchanged", "conflicts", "failed", "drifted"}`` counts;
-        the ids of conflicts, failures and drift are pushed to XCom as ``report``.
+    :return: ``{"created", "adopted", "updated", "unchanged", "conflicts", "failed", "drifted"}`` counts
+        (and ``changes`` with ``changes_path``); the ids of conflicts, failures and drift are pushed to XCom
+        as ``report``.
     """
 
-    template_fields = ("jobs", "state_path", "ownership_path", "taptalent_conn_id")
+    cache_reads = False
+    template_fields = ("jobs", "state_path", "ownership_path", "changes_path", "taptalent_conn_id")
 
     def __init__(
         self,
@@ -146,6 +156,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         match_fields: Sequence[str] = DEFAULT_MATCH_FIELDS,
         ownership_path: str | None = None,
         max_concurrency: int = 4,
+        changes_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         # One run at a time per task: overlapping runs (a manual run beside a scheduled one) queue up.
@@ -164,6 +175,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         self.adopt_existing = adopt_existing
         self.match_fields = tuple(match_fields)
         self.ownership_path = ownership_path
+        self.changes_path = changes_path
         self.max_concurrency = self._check_concurrency(max_concurrency)
 
     def execute(self, context: Context) -> dict[str, int]:
@@ -178,6 +190,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
                 else state_location.parent / OWNERSHIP_FILE,
                 owner=str(state_location),
             )
+            changes = output_path(self.changes_path, field="changes_path") if self.changes_path else None
             report = SyncReport()
             sources, invalid = source_jobs(
                 records,
@@ -199,11 +212,18 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             with fail_without_retry():
                 sync.owned_elsewhere = ledger.owned_by_others()
             sync.run(sources)
+            if changes is not None:
+                with jsonl_writer(changes) as writer:
+                    writer.write(report.changes)
+                sync.changes_written()
+                self.log.info("Wrote %d job(s) changed in TapTalent to %s", writer.count, self.changes_path)
             ledger.claim({str(e["job_id"]) for e in state.jobs.values() if e.get("job_id") is not None})
         report.failed[:0] = invalid
         self._log_report(report, records, state)
         context["ti"].xcom_push(key="report", value=report.details())
         counts = report.counts()
+        if changes is not None:
+            counts["changes"] = len(report.changes)
         self._check_failures(counts, len(records))
         return counts
 

@@ -14,19 +14,11 @@ from airflow_provider_taptalent.client.models import Candidate
 from airflow_provider_taptalent.operators._base import MAX_CANDIDATES_IN_XCOM, _TapTalentOperator
 from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
 from airflow_provider_taptalent.utils import batches as _batches
+from airflow_provider_taptalent.utils.export import add_match
 from airflow_provider_taptalent.utils.failures import fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
 from airflow_provider_taptalent.utils.jsonl import jsonl_writer
 from airflow_provider_taptalent.utils.sources import output_path, resume_urls_from
-
-#: what ``include_match`` adds to a candidate's row (the job candidate's AI fields, SPEC §7.3)
-MATCH_FIELDS = (
-    "profile_match_score",
-    "evaluation_status",
-    "criteria_matches",
-    "recommend_to_recruiting_firm",
-    "ai_summary",
-)
 
 
 def _job_id(value: Any) -> int | None:
@@ -294,15 +286,6 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
     def _rows(self, candidates: list[Candidate]) -> list[dict[str, Any]]:
         """The page's rows, with each job candidate's AI match where asked for (one bulk fetch of <= 100)."""
         rows = [c.model_dump(mode="json", by_alias=True) for c in candidates]
-        if not self.include_match:
-            return rows
-        ids = [c.job_candidate_id for c in candidates if c.job_candidate_id is not None]
-        matches = {str(jc.id): jc for jc in self.hook.bulk_fetch_job_candidates(ids)} if ids else {}
-        pending = 0
-        for row, candidate in zip(rows, candidates, strict=True):
-            match = matches.get(str(candidate.job_candidate_id))
-            if match is not None:
-                row.update(match.model_dump(mode="json", by_alias=True, include=set(MATCH_FIELDS)))
-                pending += match.evaluation_status == _api.PENDING_EVALUATION or match.profile_match_score is None
-        self._pending.append(pending)
+        if self.include_match:
+            self._pending.append(add_match(self.hook, candidates, rows, by_alias=True))
         return rows

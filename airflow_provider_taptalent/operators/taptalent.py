@@ -1,10 +1,11 @@
-"""Operators for the TapTalent Partner API: create jobs, sync jobs, bulk-upload resumes, fetch candidates.
+"""Operators for the TapTalent Partner API: create and sync jobs, bulk-upload resumes, fetch candidates, export.
 
-The import path users' DAGs use; the operators live in :mod:`.jobs` and :mod:`.resumes`.
+The import path users' DAGs use; the operators live in :mod:`.jobs`, :mod:`.resumes` and :mod:`.export`.
 """
 
 from __future__ import annotations
 
+from airflow_provider_taptalent.operators.export import TapTalentExportOperator
 from airflow_provider_taptalent.operators.jobs import TapTalentCreateJobOperator, TapTalentSyncJobsOperator
 from airflow_provider_taptalent.operators.resumes import (
     TapTalentBulkUploadResumesOperator,
@@ -14,6 +15,7 @@ from airflow_provider_taptalent.operators.resumes import (
 __all__ = [
     "TapTalentBulkUploadResumesOperator",
     "TapTalentCreateJobOperator",
+    "TapTalentExportOperator",
     "TapTalentFetchCandidatesOperator",
     "TapTalentSyncJobsOperator",
 ]

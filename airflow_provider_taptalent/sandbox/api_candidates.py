@@ -135,10 +135,7 @@ async def list_candidates(request: Request) -> Response:
     page, per_page, errors = schemas.paging({k: v for k, v in query.items() if k in ("pageNumber", "perPage")})
     if errors:
         raise invalid(errors)
-    now = time.time()
-    everyone: list[dict[str, Any]] = list(company.candidates.values())
-    for batch in company.batches.values():
-        everyone += sandbox.store.batch_candidates(batch, now, 0, len(batch.urls))[0]
+    everyone = sandbox.store.all_candidates(company, time.time())
     if email := query.get("email"):
         everyone = [c for c in everyone if c.get("email", "").lower() == email.lower()]
     if batch_id := query.get("batchId"):

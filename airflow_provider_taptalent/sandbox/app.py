@@ -37,7 +37,7 @@ class Sandbox:
 
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
-        self.store = Store(config.seed, config.rate_limit)
+        self.store = Store(config.seed, config.rate_limit, config.history)
         self.webhooks = WebhookDispatcher(config.webhooks, config.seed)
         self.primary_key = people.api_key(config.seed, "company-1")
         self.secondary_key = people.api_key(config.seed, "company-2")

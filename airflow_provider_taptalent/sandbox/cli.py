@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from airflow_provider_taptalent.sandbox.config import Faults, SandboxConfig, WebhookSettings
+from airflow_provider_taptalent.sandbox.history import History
 
 #: idle keep-alive connections are kept this long, as HTTP APIs behind common load balancers do (60 s+);
 #: uvicorn's own default (5 s) would close a polling client's connection before each poll
@@ -45,6 +46,11 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per API call")
     p.add_argument("--jitter-ms", type=float, default=0.0, help="random +/- on the latency")
+    p.add_argument("--history-days", type=int, default=0, help="days of past jobs and candidates per company")
+    p.add_argument("--history-jobs-per-day", type=int, default=4, help="jobs made on each past day (default 4)")
+    p.add_argument(
+        "--history-candidates-per-day", type=int, default=20, help="candidates who applied each past day (20)"
+    )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     return p
 
@@ -68,6 +74,7 @@ def config_from(args: argparse.Namespace) -> SandboxConfig:
         rate_limit=args.rate_limit,
         api_keys=keys,
         inactive_keys=list(args.inactive_key),
+        history=History(args.history_days, args.history_jobs_per_day, args.history_candidates_per_day),
         faults=Faults(
             rate_5xx=args.fault_rate_5xx,
             rate_429=args.fault_rate_429,

@@ -6,6 +6,8 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from airflow_provider_taptalent.sandbox.history import History
+
 MAX_BODY_BYTES = 10 * 1024 * 1024  # larger bodies get 413
 
 
@@ -94,6 +96,7 @@ class SandboxConfig:
     :param rate_limit: requests per second per company; ``None``: unlimited.
     :param api_keys: extra ``sk_test_`` keys, each mapped to a company id.
     :param inactive_keys: keys that answer 403 ACCOUNT_INACTIVE.
+    :param history: jobs and candidates each company has from the days before (for exports).
     """
 
     seed: int = 0
@@ -105,3 +108,4 @@ class SandboxConfig:
     faults: Faults = field(default_factory=Faults)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     max_body_bytes: int = MAX_BODY_BYTES
+    history: History = field(default_factory=History)

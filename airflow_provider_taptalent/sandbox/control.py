@@ -122,6 +122,7 @@ async def request_log(request: Request) -> Response:
 async def state(request: Request) -> Response:
     sandbox = sandbox_of(request)
     with_urls = request.query_params.get("urls", "").lower() == "true"
+    with_candidates = request.query_params.get("candidates", "").lower() == "true"
     now = time.time()
     companies = {}
     for company in sandbox.store.companies.values():
@@ -133,6 +134,7 @@ async def state(request: Request) -> Response:
             batches.append(entry)
         companies[str(company.id)] = {
             "jobs": list(company.jobs.values()),
+            **({"candidateRecords": sandbox.store.all_candidates(company, now)} if with_candidates else {}),
             "batches": batches,
             "candidates": len(company.candidates),
             "idempotencyKeys": len(company.idempotency),

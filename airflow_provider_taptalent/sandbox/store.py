@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_taptalent.sandbox import people
+from airflow_provider_taptalent.sandbox.history import History, seed_history
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600  # A5
 PENDING_SHARE = 0.2  # the first fifth of a batch's time it waits in PENDING
@@ -133,14 +134,17 @@ class Company:
     assessment_flows: list[dict[str, Any]] = field(default_factory=list)
     idempotency: dict[str, IdempotentResult] = field(default_factory=dict)
     bucket: TokenBucket | None = None
+    #: the candidate listing as last built, and what it was built from (:meth:`Store.all_candidates`)
+    listing: tuple[Any, list[dict[str, Any]]] | None = None
 
 
 class Store:
     """All companies, the keys that reach them, and the id counters."""
 
-    def __init__(self, seed: int, rate_limit: float | None = None) -> None:
+    def __init__(self, seed: int, rate_limit: float | None = None, history: History | None = None) -> None:
         self.seed = seed
         self.rate_limit = rate_limit
+        self.history = history or History()
         self.keys: dict[str, int] = {}  # API key -> company id
         self.inactive_keys: set[str] = set()
         self.companies: dict[int, Company] = {}
@@ -189,6 +193,22 @@ class Store:
             candidate["jobCandidateId"] = batch.job_candidate_base + index
         return candidate
 
+    def all_candidates(self, company: Company, now: float) -> list[dict[str, Any]]:
+        """Every candidate of the company, newest first (A10), added or parsed so far.
+
+        Kept between requests until a candidate is added or parsed, so that paging through many
+        candidates costs a slice per page, not a sort.
+        """
+        parsed = {batch.id: len(batch.candidate_indices(now)) for batch in company.batches.values()}
+        version = (len(company.candidates), tuple(parsed.items()))
+        if company.listing is None or company.listing[0] != version:
+            everyone: list[dict[str, Any]] = list(company.candidates.values())
+            for batch in company.batches.values():
+                everyone += self.batch_candidates(batch, now, 0, len(batch.urls))[0]
+            everyone.sort(key=lambda c: (c.get("createdAt") or "", c["id"]), reverse=True)
+            company.listing = (version, everyone)
+        return company.listing[1]
+
     def find_batch_candidate(self, company: Company, candidate_id: int, now: float) -> dict[str, Any] | None:
         for batch in company.batches.values():
             index = candidate_id - batch.candidate_base
@@ -219,6 +239,8 @@ class Store:
     def _new_company(self, company_id: int) -> Company:
         company = Company(id=company_id, bucket=TokenBucket(self.rate_limit) if self.rate_limit else None)
         _seed_fixtures(company, self.seed, self)
+        if self.history.days:
+            seed_history(company, self, self.seed, self.history)
         return company
 
 

@@ -130,8 +130,10 @@ class SandboxServer:
         body = {"batchIds": batch_ids} if batch_ids is not None else {}
         return list(self._call("POST", "/batches/advance", json=body)["advanced"])
 
-    def state(self, *, urls: bool = False) -> dict[str, Any]:
-        return dict(self._call("GET", "/state", params={"urls": str(urls).lower()}))
+    def state(self, *, urls: bool = False, candidates: bool = False) -> dict[str, Any]:
+        """Every company's jobs and batches (with their URLs), and its candidates when asked for."""
+        params = {"urls": str(urls).lower(), "candidates": str(candidates).lower()}
+        return dict(self._call("GET", "/state", params=params))
 
     def requests(self, since: int = 0) -> list[dict[str, Any]]:
         return list(self._call("GET", "/requests", params={"since": since})["requests"])

@@ -33,7 +33,9 @@ from airflow_provider_taptalent.client.contract import MAX_PER_PAGE
 from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentNotFoundError
 from airflow_provider_taptalent.client.models import Job
 from airflow_provider_taptalent.client.models.jobs import wire_name
+from airflow_provider_taptalent.utils.export import row
 from airflow_provider_taptalent.utils.idempotency import content_hash
+from airflow_provider_taptalent.utils.pages import PageReader
 from airflow_provider_taptalent.utils.sync_records import (
     SourceJob,
     SyncReport,
@@ -89,16 +91,20 @@ class JobSync:
         return self.report
 
     def _remote_jobs(self) -> list[Job]:
-        """Every TapTalent job: page 1, then the other pages ``max_concurrency`` at a time."""
-        size = MAX_PER_PAGE
-        first = self.hook.list_jobs(page_number=1, per_page=size)
-        pages = range(2, -(-first.total_jobs // size) + 1)
-        if self.max_concurrency <= 1 or len(pages) <= 1:
-            rest = [self.hook.list_jobs(page_number=n, per_page=size) for n in pages]
-        else:
-            with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="taptalent-sync") as pool:
-                rest = list(pool.map(lambda n: self.hook.list_jobs(page_number=n, per_page=size), pages))
-        return [job for page in (first, *rest) for job in page.jobs]
+        """Every TapTalent job, each once: page 1, then the others ``max_concurrency`` at a time.
+
+        A job created meanwhile hides none (:class:`~airflow_provider_taptalent.utils.pages.PageReader`).
+        """
+
+        def page(number: int) -> tuple[list[Job], int]:
+            found = self.hook.list_jobs(page_number=number, per_page=MAX_PER_PAGE)
+            return found.jobs, found.total_jobs
+
+        with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="taptalent-sync") as pool:
+            reader = PageReader(
+                page, MAX_PER_PAGE, key=lambda job: str(job.id), pool=pool, concurrency=self.max_concurrency
+            )
+            return [job for jobs in reader for job in jobs]
 
     def _chunk(self, chunk: Sequence[SourceJob], remote: dict[str, Job], mapped: set[str]) -> None:
         """One chunk: decided in order; its creates written ahead in one save; its creates and updates sent
@@ -201,6 +207,8 @@ class JobSync:
         stamp = job.updated_at.isoformat() if job.updated_at else None
         if entry.get("content_hash") == source.content_hash:
             self.report.unchanged.append(source.external_id)
+            if drifted:
+                self._change(source, job, entry, stamp, kind="drift", kept="taptalent")
             if drifted and entry.get("drift_reported") != stamp:  # once, until TapTalent changes it again
                 self.report.drifted.append(source.external_id)
                 entry["drift_reported"] = stamp
@@ -226,10 +234,12 @@ class JobSync:
         )
         if self.conflict_policy == "newest" and source_newer:  # the record is newer than TapTalent's edit
             self.report.drifted.append(source.external_id)
+            self._change(source, job, entry, stamp, kind="conflict", kept="source")
             return self._update(source, job)
         # newest without a newer source time (or with none at all): TapTalent's edit stays
         winner = "source" if self.conflict_policy == "source" else "taptalent"
         marker = [source.content_hash, stamp]
+        self._change(source, job, entry, stamp, kind="conflict", kept=winner)
         if winner == "source":
             self._report_conflict(source, job, "source")
             return self._update(source, job)
@@ -239,6 +249,36 @@ class JobSync:
         self._report_conflict(source, job, "taptalent")
         entry["conflict_reported"] = marker
         return "changed"
+
+    def _change(self, source: SourceJob, job: Job, entry: dict[str, Any], stamp: str | None, **what: str) -> None:
+        """A job changed in TapTalent since the last sync, for ``changes_path`` (once: see :meth:`changes_written`)."""
+        if entry.get("change_written") == stamp and what["kept"] == "taptalent":
+            return
+        self.report.changes.append(
+            {
+                "external_id": source.external_id,
+                "job_id": job.id,
+                "change": what["kind"],
+                "kept": what["kept"],
+                "taptalent_updated_at": stamp,
+                "source_updated_at": source.updated_at.isoformat() if source.updated_at else None,
+                "job": row(job),
+            }
+        )
+
+    def changes_written(self) -> None:
+        """The changes reached ``changes_path``: the next runs leave out those TapTalent kept (one state write).
+
+        Until this is called (the file written), a crash loses nothing: the next run reports them again.
+        """
+        marked = False
+        for change in self.report.changes:
+            entry = self.state.jobs.get(change["external_id"])
+            if entry is not None and change["kept"] == "taptalent":
+                entry["change_written"] = change["taptalent_updated_at"]
+                marked = True
+        if marked:
+            self.state.save()
 
     def _report_conflict(self, source: SourceJob, job: Job, kept: str) -> None:
         self.report.drifted.append(source.external_id)

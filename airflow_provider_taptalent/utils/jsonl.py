@@ -1,29 +1,43 @@
-"""Streaming rows to JSON Lines at a local path or object-storage URI, without a half-written result."""
+"""Streaming rows to a local path or object-storage URI, as JSON Lines or Parquet, never half written."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from airflow_provider_taptalent._compat import ObjectStoragePath
 
+#: the output formats, and the file name ending each one is usually given
+FORMATS = ("jsonl", "parquet")
+#: Parquet rows buffered before they are written as one row group
+PARQUET_ROW_GROUP = 10_000
+
 
 @contextlib.contextmanager
 def jsonl_writer(path: ObjectStoragePath) -> Iterator[_Writer]:
-    """Write to ``<path>.partial`` and move it over ``path`` only when every row is written.
+    """JSON Lines to ``path``: written to ``<path>.partial``, moved over ``path`` only once complete."""
+    with record_writer(path, "jsonl") as writer:
+        yield writer
+
+
+@contextlib.contextmanager
+def record_writer(path: ObjectStoragePath, format: str, columns: Mapping[str, Any] | None = None) -> Iterator[_Writer]:
+    """Rows to ``path`` in ``format``; ``<path>.partial`` is moved over ``path`` only when every row is written.
 
     A task that fails half way leaves the previous file (if any) in place, never a truncated one.
+
+    :param columns: for Parquet, the Arrow type of each column (others are left out).
     """
     partial = ObjectStoragePath(f"{path}.partial", conn_id=getattr(path, "conn_id", None))
     if path.protocol in ("", "file"):
         path.parent.mkdir(parents=True, exist_ok=True)
-    writer = _Writer()
     try:
-        with partial.open("w", encoding="utf-8") as handle:
-            writer.handle = handle
+        with partial.open("wb" if format == "parquet" else "w", **({} if format == "parquet" else _TEXT)) as handle:
+            writer = _ParquetWriter(handle, columns or {}) if format == "parquet" else _Writer(handle)
             yield writer
+            writer.close()
         partial.rename(path)
     except BaseException:
         with contextlib.suppress(Exception):
@@ -31,11 +45,60 @@ def jsonl_writer(path: ObjectStoragePath) -> Iterator[_Writer]:
         raise
 
 
+_TEXT = {"encoding": "utf-8"}
+
+
 class _Writer:
-    handle: Any = None
-    count = 0
+    """JSON Lines, one row a line, as compact as JSON goes."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.count = 0
 
     def write(self, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
             self.handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
             self.count += 1
+
+    def close(self) -> None:
+        """Nothing is buffered."""
+
+
+class _ParquetWriter(_Writer):
+    """Parquet with a fixed schema: rows are buffered into row groups of :data:`PARQUET_ROW_GROUP`."""
+
+    def __init__(self, handle: Any, columns: Mapping[str, Any]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        super().__init__(handle)
+        self.schema = pa.schema(list(columns.items()))
+        self.writer = pq.ParquetWriter(handle, self.schema)
+        self.rows: list[dict[str, Any]] = []
+
+    def write(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            self.rows.append(row)
+            self.count += 1
+        if len(self.rows) >= PARQUET_ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not self.rows:
+            return
+        arrays = []
+        for field in self.schema:
+            values = [row.get(field.name) for row in self.rows]
+            if pa.types.is_timestamp(field.type):
+                arrays.append(pc.cast(pa.array(values, pa.string()), field.type))
+            else:
+                arrays.append(pa.array(values, field.type))
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        self.rows = []
+
+    def close(self) -> None:
+        self._flush()
+        self.writer.close()

@@ -77,6 +77,8 @@ class SyncReport:
     drifted: list[str] = field(default_factory=list)
     #: records whose timestamp had no time zone, taken as UTC
     naive_timestamps: list[str] = field(default_factory=list)
+    #: jobs changed in TapTalent since the last sync, with TapTalent's fields (for ``changes_path``)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {

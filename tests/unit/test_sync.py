@@ -285,3 +285,81 @@ def test_a_corrupt_state_file_is_refused(sandbox_conn, state):
     state.write_text("{not json")
     with pytest.raises(TapTalentTaskFailed, match="state_path"):
         run([record(1)], state)
+
+
+# --- the way back: changes_path -------------------------------------------------------------------------
+
+
+def changes(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_changes_in_taptalent_go_to_changes_path_once_with_taptalents_fields(sandbox_conn, sandbox, state, tmp_path):
+    out = tmp_path / "changes.jsonl"
+    run([record(1), record(2)], state, changes_path=str(out))
+    assert changes(out) == []
+    job_id = json.loads(state.read_text())["jobs"]["ATS-2"]["job_id"]
+    time.sleep(1.01)
+    patch_in_taptalent(sandbox, job_id, status="ACTIVE", title="Renamed in TapTalent")
+    counts, _ = run([record(1), record(2)], state, changes_path=str(out))
+    assert counts["changes"] == 1
+    (change,) = changes(out)
+    assert (change["external_id"], change["job_id"], change["change"], change["kept"]) == (
+        "ATS-2",
+        job_id,
+        "drift",
+        "taptalent",
+    )
+    assert change["job"]["title"] == "Renamed in TapTalent" and change["job"]["status"] == "ACTIVE"
+    assert change["taptalent_updated_at"] and change["source_updated_at"].startswith("2026-01-01")
+    run([record(1), record(2)], state, changes_path=str(out))
+    assert changes(out) == []  # written once
+
+
+def test_a_conflict_taptalent_kept_reaches_changes_path_with_both_times(sandbox_conn, sandbox, state, tmp_path):
+    out = tmp_path / "changes.jsonl"
+    run([record(1)], state)
+    job_id = json.loads(state.read_text())["jobs"]["ATS-1"]["job_id"]
+    time.sleep(1.01)
+    patch_in_taptalent(sandbox, job_id, title="Edited in TapTalent")
+    run([record(1, title="Edited in the ATS", updated_at="2026-01-02T00:00:00Z")], state, changes_path=str(out))
+    (change,) = changes(out)
+    assert (change["change"], change["kept"], change["job"]["title"]) == (
+        "conflict",
+        "taptalent",
+        "Edited in TapTalent",
+    )
+    assert change["source_updated_at"].startswith("2026-01-02")
+
+
+def test_a_change_whose_file_was_not_written_is_written_by_the_next_run(
+    sandbox_conn, sandbox, state, tmp_path, monkeypatch
+):
+    from airflow_provider_taptalent.utils import jsonl
+
+    out = tmp_path / "changes.jsonl"
+    run([record(1)], state)
+    job_id = json.loads(state.read_text())["jobs"]["ATS-1"]["job_id"]
+    time.sleep(1.01)
+    patch_in_taptalent(sandbox, job_id, status="ACTIVE")
+
+    class Broken(jsonl._Writer):
+        def write(self, rows):
+            raise OSError("the bucket went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(jsonl, "_Writer", Broken)
+        with pytest.raises(OSError, match="went away"):
+            run([record(1)], state, changes_path=str(out))
+    assert not out.exists()
+    run([record(1)], state, changes_path=str(out))
+    assert [c["external_id"] for c in changes(out)] == ["ATS-1"]
+
+
+def test_a_bad_changes_path_fails_before_any_request(sandbox_conn, sandbox, state, tmp_path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(TapTalentTaskFailed) as failure:
+        run([record(1)], state, changes_path=str(folder))
+    assert "changes_path" in failure.value.details
+    assert sandbox.requests() == []

@@ -1,0 +1,53 @@
+"""OpenLineage for the operators that move data: TapTalent resources in, files out.
+
+A TapTalent resource is the dataset ``taptalent://<company>/<resource>``: ``<company>`` is the connection's
+``company`` extra when set (a name or id that stays the same across connections to one company), else the
+connection id. A file is named as OpenLineage names files: ``file`` + its absolute path, or
+``<scheme>://<bucket>`` + its key on object storage. Built only when the OpenLineage provider is installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_provider_taptalent._compat import openlineage
+
+NAMESPACE_SCHEME = "taptalent"
+
+
+def company_of(conn_id: str) -> str:
+    """The ``<company>`` of a connection's datasets (see the module docstring)."""
+    from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+
+    try:
+        extra = TapTalentHook.get_connection(conn_id).extra_dejson
+    except Exception:  # lineage never fails a task
+        return conn_id
+    return str(extra.get("company") or conn_id)
+
+
+def resource_dataset(conn_id: str, resource: str) -> tuple[str, str]:
+    """(namespace, name) of a TapTalent resource."""
+    return f"{NAMESPACE_SCHEME}://{company_of(conn_id)}", resource
+
+
+def file_dataset(location: str) -> tuple[str, str]:
+    """(namespace, name) of a file at a local path or an object-storage URI."""
+    parts = urlsplit(str(location))
+    if parts.scheme in ("", "file"):
+        return "file", parts.path if parts.scheme else str(location)
+    return f"{parts.scheme}://{parts.netloc}", parts.path.lstrip("/")
+
+
+def operator_lineage(inputs: Sequence[tuple[str, str]], outputs: Sequence[tuple[str, str]]) -> Any:
+    """An ``OperatorLineage`` of these datasets, or ``None`` without the OpenLineage provider."""
+    classes = openlineage()
+    if classes is None:
+        return None
+    Dataset, OperatorLineage = classes
+    return OperatorLineage(
+        inputs=[Dataset(namespace=ns, name=name) for ns, name in inputs],
+        outputs=[Dataset(namespace=ns, name=name) for ns, name in outputs],
+    )

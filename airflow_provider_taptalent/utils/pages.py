@@ -1,0 +1,175 @@
+"""Reading a whole page-numbered listing, pages concurrently, with nothing missed or read twice.
+
+TapTalent's listings are newest first (A9, A10) and records are added at the head, never deleted
+(:data:`~airflow_provider_taptalent.client.contract.LISTINGS_GROW_AT_THE_HEAD`). A record added while pages
+are being read pushes every older record one place down: read page 3 before page 2 and the record that
+slid from page 2 to page 3 is missed; read them the other way round and it is read twice. Counted from the
+tail, though, a record never moves. Each page says the listing's total when it was read, so each page
+covers a known range of tail positions: :func:`read_pages` yields each record once (by its key), then
+reads again whatever range of the listing as it was at the start no page covered, until none is left.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Generic, TypeVar
+
+from airflow_provider_taptalent.client.errors import TapTalentError
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+#: how many times the ranges a concurrent change moved are read again before giving up
+MAX_REPAIR_ROUNDS = 10
+
+Fetch = Callable[[int], tuple[Sequence[T], int]]
+
+
+class _Coverage:
+    """Which tail positions (0 = the oldest record) the pages read so far cover."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[int, int]] = []
+        #: the largest and the smallest size of the listing the pages said
+        self.total = 0
+        self.smallest: int | None = None
+
+    def add(self, page_number: int, per_page: int, count: int, total: int) -> None:
+        head = (page_number - 1) * per_page
+        self.ranges.append((total - head - count, total - head))
+        self.total = max(self.total, total)
+        self.smallest = total if self.smallest is None else min(self.smallest, total)
+
+    def gaps(self, low: int, high: int) -> list[tuple[int, int]]:
+        missing, at = [], low
+        for start, end in sorted(self.ranges):
+            if start > at:
+                missing.append((at, min(start, high)))
+            at = max(at, end)
+            if at >= high:
+                break
+        if at < high:
+            missing.append((at, high))
+        return [(a, b) for a, b in missing if a < b]
+
+
+class PageReader(Generic[T]):
+    """Every record of a listing, page by page, each once.
+
+    :param fetch: ``fetch(page_number)`` returns the page's records and the listing's total as it says.
+    :param per_page: records per page.
+    :param key: a record's identity (its id).
+    :param pool: the threads to read pages with; ``None`` reads one page at a time.
+    :param concurrency: pages in flight at once (at most twice as many held).
+    :param enough: ``enough(page)`` says that no later page is needed (newest-first listings read down to
+        a time); the pages after it are not read, and the ranges before it are still completed.
+    """
+
+    def __init__(
+        self,
+        fetch: Fetch[T],
+        per_page: int,
+        key: Callable[[T], Hashable],
+        *,
+        pool: ThreadPoolExecutor | None = None,
+        concurrency: int = 1,
+        enough: Callable[[Sequence[T]], bool] | None = None,
+    ) -> None:
+        self.fetch = fetch
+        self.per_page = per_page
+        self.key = key
+        self.pool = pool
+        self.concurrency = max(concurrency, 1)
+        self.enough = enough
+        self.seen: set[Hashable] = set()
+        self.pages_read = 0
+        self.repaired = 0
+
+    def __iter__(self) -> Iterator[list[T]]:
+        """The records, a page's worth at a time, in the listing's order (re-read ranges last)."""
+        coverage = _Coverage()
+        first, start_total = self._read(1, coverage)
+        yield self._new(first)
+        low = 0
+        if self.enough is not None and self.enough(first):
+            low = coverage.ranges[0][0]
+        else:
+            last = -(-start_total // self.per_page)
+            for number, (records, total) in self._in_order(range(2, last + 1), coverage):
+                yield self._new(records)
+                if self.enough is not None and self.enough(records):
+                    low = max(total - (number - 1) * self.per_page - len(records), 0)
+                    break
+        yield from self._repair(coverage, max(low, 0), start_total)
+
+    def _read(self, number: int, coverage: _Coverage) -> tuple[Sequence[T], int]:
+        records, total = self.fetch(number)
+        self.pages_read += 1
+        coverage.add(number, self.per_page, len(records), total)
+        return records, total
+
+    def _in_order(self, numbers: range, coverage: _Coverage) -> Iterator[tuple[int, tuple[Sequence[T], int]]]:
+        if self.pool is None or self.concurrency <= 1:
+            for number in numbers:
+                yield number, self._read(number, coverage)
+            return
+        queue = iter(numbers)
+        window: list[tuple[int, Future[tuple[Sequence[T], int]]]] = []
+
+        def submit() -> None:
+            number = next(queue, None)
+            if number is not None and self.pool is not None:
+                window.append((number, self.pool.submit(self.fetch, number)))
+
+        for _ in range(2 * self.concurrency):
+            submit()
+        try:
+            while window:
+                number, future = window.pop(0)
+                records, total = future.result()
+                self.pages_read += 1
+                coverage.add(number, self.per_page, len(records), total)
+                submit()
+                yield number, (records, total)
+        finally:  # stopped early, or failed: the pages still in flight are not wanted
+            for _, future in window:
+                future.cancel()
+
+    def _repair(self, coverage: _Coverage, low: int, high: int) -> Iterator[list[T]]:
+        """Read again the tail ranges ``[low, high)`` no page covered (records added meanwhile moved them).
+
+        Each gap is read from the page that held its newest record when last seen, then page after page
+        towards the tail until a page reaches the gap's oldest position: records still being added push the
+        gap further down while it is read, never past a reader that keeps going down.
+        """
+        for _ in range(MAX_REPAIR_ROUNDS):
+            if coverage.smallest is not None and coverage.smallest < high:
+                raise TapTalentError(
+                    f"The listing shrank from {high:,} to {coverage.smallest:,} records while it was read: run again"
+                )
+            gaps = coverage.gaps(low, high)
+            if not gaps:
+                return
+            log.info("Records were added while the listing was read: reading %d range(s) again", len(gaps))
+            for start, end in reversed(gaps):
+                number = (coverage.total - end) // self.per_page + 1
+                for _ in range(-(-(end - start) // self.per_page) + MAX_REPAIR_ROUNDS):
+                    records, total = self._read(number, coverage)
+                    self.repaired += 1
+                    yield self._new(records)
+                    head = (number - 1) * self.per_page
+                    if total - head - len(records) <= start or len(records) < self.per_page:
+                        break  # this page reached the gap's oldest record (or the listing's end)
+                    number += 1
+        raise TapTalentError(f"The listing kept changing while it was read ({MAX_REPAIR_ROUNDS} rounds): run again")
+
+    def _new(self, records: Sequence[T]) -> list[T]:
+        fresh = []
+        for record in records:
+            identity = self.key(record)
+            if identity not in self.seen:
+                self.seen.add(identity)
+                fresh.append(record)
+        return fresh

@@ -1,0 +1,173 @@
+"""Exports: whole listings read concurrently with nothing missed or doubled, intervals, rows, formats."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from airflow_provider_taptalent.client.errors import TapTalentError
+from airflow_provider_taptalent.client.models import Job
+from airflow_provider_taptalent.exceptions import TapTalentTaskFailed
+from airflow_provider_taptalent.operators.taptalent import TapTalentExportOperator
+from airflow_provider_taptalent.utils import export as ex
+from airflow_provider_taptalent.utils.pages import PageReader
+from tests.unit.test_operators import context
+
+
+class GrowingListing:
+    """A newest-first listing that records are added to (at the head) while it is read."""
+
+    def __init__(self, size: int, per_page: int, *, adds: dict[int, int] | None = None, seed: int = 0) -> None:
+        self.records = list(range(size, 0, -1))  # newest first: the highest id first
+        self.next_id = size + 1
+        self.per_page = per_page
+        self.adds = adds or {}  # fetch number -> records added just before that fetch answers
+        self.rng = random.Random(seed)
+        self.fetches = 0
+        self.lock = threading.Lock()
+
+    def fetch(self, number: int) -> tuple[list[int], int]:
+        with self.lock:
+            self.fetches += 1
+            for _ in range(self.adds.get(self.fetches, 0)):
+                self.records.insert(0, self.next_id)
+                self.next_id += 1
+            start = (number - 1) * self.per_page
+            return self.records[start : start + self.per_page], len(self.records)
+
+
+def read_all(listing: GrowingListing, concurrency: int = 1) -> list[int]:
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        reader = PageReader(listing.fetch, listing.per_page, key=lambda r: r, pool=pool, concurrency=concurrency)
+        return [r for page in reader for r in page]
+
+
+def test_a_quiet_listing_is_read_once_page_by_page():
+    listing = GrowingListing(95, 10)
+    assert read_all(listing, concurrency=4) == list(range(95, 0, -1))
+    assert listing.fetches == 10
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_records_added_while_reading_neither_hide_nor_double_the_others(concurrency):
+    for seed in range(150):
+        rng = random.Random(seed)
+        size = rng.randint(1, 300)
+        adds = {rng.randint(1, 40): rng.randint(1, 25) for _ in range(rng.randint(1, 5))}
+        listing = GrowingListing(size, 10, adds=adds, seed=seed)
+        read = read_all(listing, concurrency)
+        assert len(read) == len(set(read)), f"seed {seed}: a record was read twice"
+        assert set(range(1, size + 1)) <= set(read), f"seed {seed}: missed {set(range(1, size + 1)) - set(read)}"
+
+
+def test_a_record_added_between_two_pages_read_out_of_order_is_not_lost():
+    """Page 2 is read after page 3 and after an add: without reading again, record 81 would be missed."""
+    listing = GrowingListing(100, 10)
+    answers = {}
+
+    def fetch(number: int):
+        if number == 2 and 3 not in answers:  # page 3 first, then an add, then page 2
+            answers[3] = listing.fetch(3)
+            listing.records.insert(0, 101)
+        answers[number] = listing.fetch(number)
+        return answers[number]
+
+    reader = PageReader(fetch, 10, key=lambda r: r)
+    read = [r for page in reader for r in page]
+    assert set(range(1, 101)) <= set(read)
+    assert len(read) == len(set(read))
+
+
+def test_a_listing_that_shrinks_while_read_fails_instead_of_exporting_a_hole():
+    listing = GrowingListing(50, 10)
+
+    def fetch(number: int):
+        if number == 3:
+            del listing.records[:5]
+        return listing.fetch(number)
+
+    with pytest.raises(TapTalentError, match="shrank"):
+        list(PageReader(fetch, 10, key=lambda r: r))
+
+
+def test_reading_stops_at_the_first_page_that_is_enough():
+    listing = GrowingListing(1000, 10)
+    reader = PageReader(listing.fetch, 10, key=lambda r: r, enough=lambda page: page[-1] < 960)
+    read = [r for page in reader for r in page]
+    assert read == list(range(1000, 950, -1))
+    assert listing.fetches == 5
+
+
+# --- rows and intervals -------------------------------------------------------------------------------
+
+
+def test_rows_are_snake_case_even_for_fields_this_provider_does_not_know():
+    job = Job.model_validate({"id": 1, "title": "X", "workMode": "REMOTE", "hiringManagerEmail": "a@b.c"})
+    out = ex.row(job)
+    assert out["work_mode"] == "REMOTE" and out["hiring_manager_email"] == "a@b.c"
+    assert "workMode" not in out and "hiringManagerEmail" not in out
+
+
+@pytest.mark.parametrize(
+    ("since", "before", "field"),
+    [
+        ("yesterday", None, "updated_since"),
+        (None, "2026-13-01", "updated_before"),
+        ("2026-11-02T00:00:00Z", "2026-11-01T00:00:00Z", "updated_before"),
+        ("2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z", "updated_before"),
+    ],
+)
+def test_a_bad_interval_names_its_field_before_any_request(fake_conn, tmp_path, since, before, field):
+    op = TapTalentExportOperator(
+        task_id="e", resource="jobs", output_path=str(tmp_path / "j.jsonl"), updated_since=since, updated_before=before
+    )
+    with pytest.raises(TapTalentTaskFailed) as failure:
+        op.execute(context())  # respx is not active: a request would fail differently
+    assert field in failure.value.details
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"resource": "applications"}, "resource"),
+        ({"resource": "jobs", "include_match": True}, "include_match"),
+        ({"resource": "jobs", "output_path": ""}, "output_path"),
+    ],
+)
+def test_bad_arguments_name_their_field_before_any_request(fake_conn, tmp_path, kwargs, field):
+    kwargs = {"output_path": str(tmp_path / "x.jsonl"), **kwargs}
+    with pytest.raises(TapTalentTaskFailed) as failure:
+        TapTalentExportOperator(task_id="e", **kwargs).execute(context())
+    assert field in failure.value.details
+
+
+def test_format_and_interval_field_are_checked_when_the_dag_is_parsed():
+    with pytest.raises(ValueError, match="format"):
+        TapTalentExportOperator(task_id="e", resource="jobs", output_path="x", format="csv")
+    with pytest.raises(ValueError, match="interval_field"):
+        TapTalentExportOperator(task_id="e", resource="jobs", output_path="x", interval_field="deleted_at")
+
+
+def test_naive_and_date_bounds_are_utc():
+    day = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    assert ex.Interval.of("2026-11-30", "2026-12-01T00:00:00").since == day
+    assert ex.Interval.of(day.date(), None).since == day
+    assert datetime(2026, 11, 30, 23, 59, tzinfo=timezone.utc) in ex.Interval.of(day, day + timedelta(days=1))
+    assert day + timedelta(days=1) not in ex.Interval.of(day, day + timedelta(days=1))
+
+
+def test_parquet_columns_follow_the_model():
+    pa = pytest.importorskip("pyarrow")
+    columns = ex.parquet_columns(ex.RESOURCES["candidates"], include_match=True)
+    assert columns["id"] == pa.string()  # ids may be integers or UUID strings (SPEC §3)
+    assert columns["created_at"] == pa.timestamp("us", tz="UTC")
+    assert columns["profile_match_score"] == pa.float64()
+    assert columns["recommend_to_recruiting_firm"] == pa.bool_()
+    shaped = ex.parquet_row({"id": 7, "skills": ["a"], "new_field": 1}, columns)
+    assert shaped["id"] == "7" and json.loads(shaped["skills"]) == ["a"]
+    assert json.loads(shaped[ex.EXTRA_COLUMN]) == {"new_field": 1}
