@@ -42,12 +42,13 @@ def airflow_env(home: Path, *, fresh: bool) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def sandbox(batch_seconds: float = 3.0, port: int | None = None) -> Iterator[dict[str, str]]:
-    """A sandbox process on 127.0.0.1 for the ``with`` block; yields its url, key and connection JSON."""
+def sandbox(batch_seconds: float = 3.0, port: int | None = None, *args: str) -> Iterator[dict[str, str]]:
+    """A sandbox process on 127.0.0.1 for the ``with`` block (``args``: more CLI flags); yields its url, key
+    and connection JSON."""
     port = port or free_port()
     command = [
         str(BIN / "python"), "-m", "airflow_provider_taptalent.sandbox",
-        "--port", str(port), "--batch-seconds", str(batch_seconds),
+        "--port", str(port), "--batch-seconds", str(batch_seconds), *args,
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"

@@ -3,8 +3,10 @@
 1. a throwaway AIRFLOW_HOME in .airflow-demo/ and a migrated SQLite database;
 2. the TapTalent sandbox in the background, and the taptalent_default connection pointing at it;
 3. `airflow connections test`, then the ATS job sync twice (the second run must change nothing);
-4. the resume pipeline: create a job, upload 300 resumes in 3 batches, wait deferred, fetch, report.
-The sandbox is stopped whatever happens. Outputs land in demo-output/.
+4. the resume pipeline: create a job, upload 300 resumes in 3 batches, wait deferred, fetch, report;
+5. the daily export, for the two days before today, against a second sandbox that has three days of
+   history: files per day in demo-output/lake/, tables in demo-output/warehouse.db.
+The sandboxes are stopped whatever happens. Outputs land in demo-output/.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -29,6 +33,7 @@ SYNC_LINE = re.compile(
     r"(?P<conflicts>\d+) conflicts, (?P<failed>\d+) failed, (?P<drifted>\d+) drifted"
 )
 REPORT_LINE = re.compile(r"TAPTALENT REPORT (\{.*\})")
+EXPORT_LINE = re.compile(r"Exported ([\d,]+) (jobs|candidates) to \S+ \(([\d,]+) read")
 #: task log lines shown while a command runs, so that a wait is never silent
 PROGRESS_LINE = re.compile(
     r"(Waiting for TapTalent batches: .*?files processed|TapTalent batches: .*?files processed"
@@ -74,6 +79,41 @@ def sync_counts(output: str) -> dict[str, int]:
     return {name: int(value) for name, value in match.groupdict().items()}
 
 
+def warehouse_counts() -> dict[str, int]:
+    with sqlite3.connect(OUTPUT / "warehouse.db") as db:
+        return {
+            table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608 (our table names)
+            for table in ("taptalent_jobs", "taptalent_candidates")
+        }
+
+
+def daily_export(env: dict[str, str]) -> dict[str, dict[str, int]]:
+    """The daily export for the two days before today, from a sandbox with three days of history."""
+    lake, warehouse = OUTPUT / "lake", OUTPUT / "warehouse.db"
+    shutil.rmtree(lake, ignore_errors=True)
+    warehouse.unlink(missing_ok=True)
+    export_env = {
+        **env,
+        "TAPTALENT_LAKE": lake.resolve().as_uri(),
+        "AIRFLOW_CONN_TAPTALENT_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(warehouse.resolve())}),
+    }
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+    results: dict[str, dict[str, int]] = {}
+    with sandbox(3, None, "--history-days", "3") as box:
+        export_env["AIRFLOW_CONN_TAPTALENT_DEFAULT"] = box["connection"]
+        for logical_date in (yesterday, today):  # each run exports the day before its logical date
+            t = step(f"taptalent_daily_export, run of {logical_date}: the day before, into files and tables")
+            output = airflow(export_env, "dags", "test", "taptalent_daily_export", logical_date)
+            counts = dict(sorted((kind, int(n.replace(",", ""))) for n, kind, _ in EXPORT_LINE.findall(output)))
+            day = time.strftime("%Y-%m-%d", time.gmtime(time.mktime(time.strptime(logical_date, "%Y-%m-%d")) - 86400))
+            results[day] = counts
+            print(f"   {counts}  ({time.monotonic() - t:.0f} s)")
+            if set(counts) != {"jobs", "candidates"} or not all(counts.values()):
+                raise DemoFailed(f"the export of {day} found nothing: {counts}")
+    return results
+
+
 def main() -> int:
     started = time.monotonic()
     OUTPUT.mkdir(exist_ok=True)
@@ -112,6 +152,8 @@ def main() -> int:
         report: dict[str, Any] = ast.literal_eval(match.group(1))
         print(f"   ({time.monotonic() - t:.0f} s)")
 
+        exported = daily_export(env)
+
     lines = sum(1 for _ in candidates.open()) if candidates.exists() else 0
     if lines != report["succeeded"] or report["candidates_written"] != lines:
         raise DemoFailed(f"{lines} candidates written, but {report['succeeded']} resumes parsed")
@@ -123,6 +165,9 @@ def main() -> int:
     print(f"   candidates written {report['candidates_written']}")
     print(f"   output             {report['output_path']}")
     print(f"   sync state         {state_path}")
+    for day, counts in exported.items():
+        print(f"   export {day}  {counts}")
+    print(f"   warehouse          {OUTPUT / 'warehouse.db'}: {warehouse_counts()}")
     print(f"   Airflow home       {HOME} (logs under logs/)")
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s.")
     return 0

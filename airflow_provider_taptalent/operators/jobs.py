@@ -10,7 +10,9 @@ from airflow_provider_taptalent.client.errors import TapTalentInputError
 from airflow_provider_taptalent.client.models import JobCreate
 from airflow_provider_taptalent.client.models.jobs import wire_name
 from airflow_provider_taptalent.operators._base import DEFAULT_MATCH_FIELDS, _TapTalentOperator
+from airflow_provider_taptalent.operators.links import JOB_URL_XCOM_KEY, TapTalentJobLink, job_url
 from airflow_provider_taptalent.utils import batches as _batches
+from airflow_provider_taptalent.utils import lineage as _lineage
 from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed, fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
 from airflow_provider_taptalent.utils.job_sync import JobSync
@@ -45,6 +47,7 @@ class TapTalentCreateJobOperator(_TapTalentOperator):
 
     template_fields = ("job", "idempotency_key", "taptalent_conn_id")
     template_fields_renderers = {"job": "json"}
+    operator_extra_links = (TapTalentJobLink(),)
 
     def __init__(
         self,
@@ -77,10 +80,12 @@ class TapTalentCreateJobOperator(_TapTalentOperator):
                     self.log.info(
                         "Job %s already has the same %s: not creating another", existing.id, ", ".join(wanted)
                     )
+                    context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=job_url(existing.id))
                     return existing.id
             key = self.idempotency_key or task_key(context, "job", wire)
             created = self.hook.create_job(job, idempotency_key=key)
-        self.log.info("Created TapTalent job %s (%s)", created.id, created.title)
+        self.log.info("Created TapTalent job %s (%s): %s", created.id, created.title, job_url(created.id))
+        context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=job_url(created.id))
         return created.id
 
 
@@ -226,6 +231,14 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             counts["changes"] = len(report.changes)
         self._check_failures(counts, len(records))
         return counts
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Lineage: the source export in (when it is a file), TapTalent's jobs out, and ``changes_path``."""
+        inputs = [_lineage.file_dataset(self.jobs)] if isinstance(self.jobs, str) else []
+        outputs = [_lineage.resource_dataset(self.taptalent_conn_id, "jobs")]
+        if self.changes_path:
+            outputs.append(_lineage.file_dataset(str(self.changes_path)))
+        return _lineage.operator_lineage(inputs, outputs)
 
     def _log_report(self, report: SyncReport, records: list[Any], state: SyncState) -> None:
         for failure in report.failed[:20]:

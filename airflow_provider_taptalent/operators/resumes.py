@@ -12,8 +12,10 @@ from airflow_provider_taptalent.client import contract as _api
 from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError, TapTalentTimeoutError
 from airflow_provider_taptalent.client.models import Candidate
 from airflow_provider_taptalent.operators._base import MAX_CANDIDATES_IN_XCOM, _TapTalentOperator
+from airflow_provider_taptalent.operators.links import JOB_URL_XCOM_KEY, TapTalentJobLink, job_url
 from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
 from airflow_provider_taptalent.utils import batches as _batches
+from airflow_provider_taptalent.utils import lineage as _lineage
 from airflow_provider_taptalent.utils.export import add_match
 from airflow_provider_taptalent.utils.failures import fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
@@ -61,6 +63,7 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
     """
 
     template_fields = ("resume_urls", "job_id", "taptalent_conn_id")
+    operator_extra_links = (TapTalentJobLink(),)
 
     def __init__(
         self,
@@ -97,6 +100,8 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
             batches = self._split(urls)
             job_id = _job_id(self.job_id)
         batch_ids = self._submit(context, batches, job_id)
+        if job_id is not None:
+            context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=job_url(job_id))
         if not self.wait_for_completion:
             return batch_ids
         summaries = _batches.poll(self.hook, batch_ids)
@@ -231,6 +236,11 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
                     pending,
                 )
         return result
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Lineage: TapTalent's candidates in, the file out (none without ``output_path``)."""
+        outputs = [_lineage.file_dataset(str(self.output_path))] if self.output_path else []
+        return _lineage.operator_lineage([_lineage.resource_dataset(self.taptalent_conn_id, "candidates")], outputs)
 
     def _plan(
         self, pool: ThreadPoolExecutor, batch_ids: list[int | str]

@@ -38,6 +38,7 @@ def test_every_example_imports_without_errors_or_io(no_io_at_parse_time):
         "taptalent_resume_pipeline",
         "taptalent_on_batch_completed",
         "taptalent_api_health",
+        "taptalent_daily_export",
     }
 
 
@@ -49,6 +50,17 @@ def test_every_example_imports_without_errors_or_io(no_io_at_parse_time):
             "taptalent_resume_pipeline",
             {"create_job", "upload_resumes", "wait_for_parsing", "fetch_candidates", "report"},
         ),
+        (
+            "taptalent_daily_export",
+            {
+                "export_jobs",
+                "export_candidates",
+                "create_jobs_table",
+                "create_candidates_table",
+                "load_jobs",
+                "load_candidates",
+            },
+        ),
     ],
 )
 def test_examples_are_documented_and_shaped_as_described(dag_id, tasks):
@@ -56,6 +68,18 @@ def test_examples_are_documented_and_shaped_as_described(dag_id, tasks):
     assert dag.doc_md and len(dag.doc_md) > 200
     assert "taptalent" in dag.tags
     assert set(dag.task_ids) == tasks
+
+
+def test_the_daily_export_has_day_long_intervals_and_catches_up():
+    dag = dagbag(EXAMPLES).dags["taptalent_daily_export"]
+    assert dag.catchup is True
+    from datetime import datetime, timezone
+
+    interval = dag.timetable.infer_manual_data_interval(run_after=datetime(2026, 11, 30, 5, tzinfo=timezone.utc))
+    assert (interval.start.isoformat(), interval.end.isoformat()) == (
+        "2026-11-29T00:00:00+00:00",
+        "2026-11-30T00:00:00+00:00",
+    )
 
 
 def test_the_resume_pipeline_waits_in_the_triggerer():

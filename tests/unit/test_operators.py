@@ -24,7 +24,17 @@ JOB = {"title": "Data Engineer", "city": "Berlin", "state": "Berlin", "country":
 
 
 def context(run_id="run-1", task_id="task", map_index=-1):
-    return {"ti": SimpleNamespace(dag_id="dag", task_id=task_id, run_id=run_id, map_index=map_index)}
+    """A task's context, as far as the operators read it; ``context["ti"].pushed`` holds the XComs pushed."""
+    pushed: dict = {}
+    ti = SimpleNamespace(
+        dag_id="dag",
+        task_id=task_id,
+        run_id=run_id,
+        map_index=map_index,
+        pushed=pushed,
+        xcom_push=lambda key, value: pushed.update({key: value}),
+    )
+    return {"ti": ti}
 
 
 def api_calls(sandbox, method=None):

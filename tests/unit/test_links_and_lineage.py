@@ -1,0 +1,103 @@
+"""Extra links to TapTalent's dashboard, and OpenLineage facets of the operators that move data."""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_taptalent.client import contract
+from airflow_provider_taptalent.get_provider_info import get_provider_info
+from airflow_provider_taptalent.operators.links import JOB_URL_XCOM_KEY, TapTalentJobLink, job_url
+from airflow_provider_taptalent.operators.taptalent import (
+    TapTalentBulkUploadResumesOperator,
+    TapTalentCreateJobOperator,
+    TapTalentExportOperator,
+    TapTalentFetchCandidatesOperator,
+    TapTalentSyncJobsOperator,
+)
+from tests.conftest import set_connection
+from tests.unit.test_operators import context
+
+JOB = {"title": "Data Engineer", "city": "Berlin", "state": "Berlin", "country": "Germany"}
+
+
+def test_the_job_link_follows_the_one_url_pattern_and_is_registered():
+    assert job_url(42) == contract.JOB_DASHBOARD_URL.format(job_id=42)
+    assert job_url("a/b?c").endswith("/a%2Fb%3Fc")  # an id never escapes its path segment
+    assert "airflow_provider_taptalent.operators.links.TapTalentJobLink" in get_provider_info()["extra-links"]
+    assert any(isinstance(link, TapTalentJobLink) for link in TapTalentCreateJobOperator.operator_extra_links)
+    assert any(isinstance(link, TapTalentJobLink) for link in TapTalentBulkUploadResumesOperator.operator_extra_links)
+
+
+def test_create_job_and_upload_to_a_job_push_the_jobs_dashboard_url(sandbox_conn, sandbox):
+    ctx = context()
+    job_id = TapTalentCreateJobOperator(task_id="create", job=JOB).execute(ctx)
+    assert ctx["ti"].pushed[JOB_URL_XCOM_KEY] == job_url(job_id)
+    again = context()
+    assert TapTalentCreateJobOperator(task_id="create", job=JOB).execute(again) == job_id  # found, not made
+    assert again["ti"].pushed[JOB_URL_XCOM_KEY] == job_url(job_id)
+    upload = context()
+    TapTalentBulkUploadResumesOperator(task_id="up", resume_urls=["https://f.example/a.pdf"], job_id=job_id).execute(
+        upload
+    )
+    assert upload["ti"].pushed[JOB_URL_XCOM_KEY] == job_url(job_id)
+
+
+def test_the_link_reads_the_pushed_url(monkeypatch):
+    from airflow_provider_taptalent.operators import links
+
+    seen = {}
+
+    def get_value(*, key, ti_key):
+        seen.update(key=key, ti_key=ti_key)
+        return "https://talent.taptalent.io/jobs/7"
+
+    monkeypatch.setattr(links.XCom, "get_value", staticmethod(get_value))
+    assert TapTalentJobLink().get_link(None, ti_key="ti-key") == "https://talent.taptalent.io/jobs/7"
+    assert seen == {"key": JOB_URL_XCOM_KEY, "ti_key": "ti-key"}
+    monkeypatch.setattr(links.XCom, "get_value", staticmethod(lambda **kw: None))
+    assert TapTalentJobLink().get_link(None, ti_key="ti-key") == ""
+
+
+@pytest.fixture
+def openlineage():
+    return pytest.importorskip("airflow.providers.openlineage.extractors")
+
+
+@pytest.mark.parametrize(
+    ("operator", "inputs", "outputs"),
+    [
+        (
+            TapTalentExportOperator(task_id="e", resource="candidates", output_path="s3://lake/tt/candidates.jsonl"),
+            [("taptalent://acme", "candidates")],
+            [("s3://lake", "tt/candidates.jsonl")],
+        ),
+        (
+            TapTalentFetchCandidatesOperator(task_id="f", batch_ids=[1], output_path="/data/candidates.jsonl"),
+            [("taptalent://acme", "candidates")],
+            [("file", "/data/candidates.jsonl")],
+        ),
+        (
+            TapTalentSyncJobsOperator(
+                task_id="s",
+                jobs="s3://ats/jobs.json",
+                state_path="s3://state/s.json",
+                changes_path="s3://ats/back.jsonl",
+            ),
+            [("s3://ats", "jobs.json")],
+            [("taptalent://acme", "jobs"), ("s3://ats", "back.jsonl")],
+        ),
+    ],
+)
+def test_openlineage_names_taptalents_resources_and_the_files(monkeypatch, openlineage, operator, inputs, outputs):
+    set_connection(monkeypatch, password="sk_test_AbCdEfGhIjKlMnOpQrStUv", extra={"company": "acme"})
+    lineage = operator.get_openlineage_facets_on_complete(None)
+    assert isinstance(lineage, openlineage.OperatorLineage)
+    assert [(d.namespace, d.name) for d in lineage.inputs] == inputs
+    assert [(d.namespace, d.name) for d in lineage.outputs] == outputs
+
+
+def test_without_a_company_extra_the_namespace_is_the_connection_id(monkeypatch, openlineage):
+    set_connection(monkeypatch, "tt_prod", password="sk_test_AbCdEfGhIjKlMnOpQrStUv")
+    op = TapTalentExportOperator(task_id="e", resource="jobs", output_path="/x/jobs.jsonl", taptalent_conn_id="tt_prod")
+    lineage = op.get_openlineage_facets_on_complete(None)
+    assert (lineage.inputs[0].namespace, lineage.inputs[0].name) == ("taptalent://tt_prod", "jobs")
