@@ -16,7 +16,7 @@ from airflow_provider_taptalent.sandbox.people import api_key
 
 
 @contextlib.contextmanager
-def sandbox_process(*flags: str, seed: int = 0) -> Iterator[tuple[str, str]]:
+def sandbox_process(*flags: str, seed: int = 0, startup: float = 20) -> Iterator[tuple[str, str]]:
     """Run ``taptalent-sandbox`` in a separate process (its own core); yields (root URL, API key)."""
     port = free_port()
     command = [
@@ -32,7 +32,7 @@ def sandbox_process(*flags: str, seed: int = 0) -> Iterator[tuple[str, str]]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + startup
         while True:
             try:
                 if httpx.get(f"{root}/__sandbox/health").status_code == 200:
