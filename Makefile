@@ -20,13 +20,14 @@ UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: observability-tools help setup test lint typecheck test-full test-matrix test-version test-python test-pythons demo sandbox airflow bench reliability lock clean
+.PHONY: observability-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons demo sandbox airflow bench reliability lock clean
 
 help:
 	@echo "make demo         the sandbox + Airflow on SQLite + both example DAGs, end to end"
 	@echo "make test         lint, types, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS))"
 	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:$(SANDBOX_PORT))"
 	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox (PORT=, SANDBOX_PORT=)"
+	@echo "make test-distributed  CeleryExecutor, PostgreSQL, Redis, two workers: kills and races, checked"
 	@echo "make bench        benchmark scripts (print tables)"
 	@echo "make reliability  fault-injection runs, with the report table"
 
@@ -69,7 +70,11 @@ observability-tools:
 		echo "promtool is not available here: the alert-rule tests will be skipped"
 
 test-full: setup observability-tools
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/distributed
+
+# A CeleryExecutor deployment started by the test: PostgreSQL and Redis from wheels, 2 workers (~2 minutes)
+test-distributed: setup
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/distributed
 
 # The unit suite and the smoke end-to-end DAG on one more Airflow version: make test-version V=2.11.2
 # (the sandbox's own suite too on Airflow 2, where FastAPI and uvicorn come from the [sandbox] extra)
@@ -88,7 +93,7 @@ test-python: .pyvenv-$(P)/.installed
 test-pythons:
 	@for p in $(PYTHON_VERSIONS); do echo "== Python $$p, Airflow $(AIRFLOW_VERSION)"; $(MAKE) --no-print-directory test-python P=$$p || exit 1; done
 
-test: lint typecheck test-full test-matrix test-pythons
+test: lint typecheck test-full test-distributed test-matrix test-pythons
 
 demo: setup
 	$(VENV)/bin/python scripts/demo.py

@@ -77,6 +77,7 @@ __all__ = [
     "conf",
     "connection_from_secrets",
     "default_deferrable",
+    "distributed_executors",
     "get_async_connection",
     "get_async_extra_dejson",
     "mask_secret",
@@ -140,6 +141,20 @@ def openlineage() -> tuple[Any, Any] | None:
     except ImportError:
         return None
     return Dataset, OperatorLineage
+
+
+#: executors whose tasks run on several machines: a worker's local disk is not another worker's
+DISTRIBUTED_EXECUTORS = frozenset(
+    {"CeleryExecutor", "KubernetesExecutor", "CeleryKubernetesExecutor", "LocalKubernetesExecutor", "EdgeExecutor"}
+)
+
+
+def distributed_executors(task_executor: str | None = None) -> list[str]:
+    """The distributed executors a task may run on: its own ``executor``, else ``[core] executor``
+    (Airflow 3 allows several, comma-separated, each ``alias:module.Class``, ``module.Class`` or a name)."""
+    configured = task_executor or str(conf.get("core", "executor", fallback="") or "")
+    names = [part.strip().rsplit(":", 1)[-1].rsplit(".", 1)[-1] for part in configured.split(",") if part.strip()]
+    return [name for name in names if name in DISTRIBUTED_EXECUTORS]
 
 
 def default_deferrable() -> bool:

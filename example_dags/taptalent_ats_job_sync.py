@@ -5,8 +5,11 @@ not have yet, updates the ones that changed, leaves the rest alone, and reports 
 TapTalent after the ATS record) and drift. Running it twice changes nothing the second time.
 
 Point it at your own export with the ``jobs_export`` param (a local path, or ``s3://...`` with the Amazon
-provider installed) and keep ``state_path`` somewhere durable: it remembers which ATS job is which
-TapTalent job. Against the real API only the ``taptalent_default`` connection changes.
+provider installed) and keep ``state_path`` somewhere durable that every worker reaches: it remembers
+which ATS job is which TapTalent job. ``TAPTALENT_STATE_URI`` sets it for a deployment (``s3://bucket/
+taptalent/ats-job-sync-state.json``); without it the state is a file under AIRFLOW_HOME, which suits
+``airflow standalone`` and which the sync refuses under Celery or Kubernetes workers (a retry on another
+worker would not find it). Against the real API only the ``taptalent_default`` connection changes.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from airflow.providers.common.compat.sdk import DAG, Param
 from airflow_provider_taptalent.operators.taptalent import TapTalentSyncJobsOperator
 
 DATA = Path(__file__).parent / "data"
-# Where the sync remembers what it did: under AIRFLOW_HOME by default (read here, without any I/O).
-DEFAULT_STATE = Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser() / "taptalent" / "ats-job-sync-state.json"
+# Where the sync remembers what it did: TAPTALENT_STATE_URI (object storage, for every executor), else a file
+# under AIRFLOW_HOME (one machine). Read here, without any I/O.
+DEFAULT_STATE = os.environ.get("TAPTALENT_STATE_URI") or str(
+    Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser() / "taptalent" / "ats-job-sync-state.json"
+)
 
 with DAG(
     dag_id="taptalent_ats_job_sync",
@@ -34,7 +40,7 @@ with DAG(
     tags=["taptalent", "example"],
     params={
         "jobs_export": Param(str(DATA / "ats_jobs.json"), type="string", description="ATS export: JSON or CSV"),
-        "state_path": Param(str(DEFAULT_STATE), type="string", description="Where the sync state lives"),
+        "state_path": Param(DEFAULT_STATE, type="string", description="Where the sync state lives"),
     },
 ) as dag:
     TapTalentSyncJobsOperator(

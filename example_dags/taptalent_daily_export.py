@@ -26,6 +26,8 @@ from airflow_provider_taptalent.operators.taptalent import TapTalentExportOperat
 LAKE = os.environ.get(
     "TAPTALENT_LAKE", (Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser() / "taptalent-lake").as_uri()
 )
+#: the first day to export: catchup fills in every day since (an ISO date; read here, without any I/O)
+START = datetime.fromisoformat(os.environ.get("TAPTALENT_EXPORT_START", "2026-11-01")).replace(tzinfo=timezone.utc)
 WAREHOUSE = "taptalent_warehouse"
 #: the columns each table keeps (all of a record is in ``record``, as JSON)
 TABLES = {
@@ -67,7 +69,7 @@ with DAG(
     doc_md=__doc__,
     # Data intervals of a day, midnight to midnight UTC (Airflow 3 gives "@daily" none by default).
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-    start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
+    start_date=START,
     catchup=True,
     max_active_runs=1,
     tags=["taptalent", "example"],

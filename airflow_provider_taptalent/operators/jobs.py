@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from airflow_provider_taptalent._compat import Context
+from airflow_provider_taptalent._compat import Context, distributed_executors
 from airflow_provider_taptalent.client.errors import TapTalentInputError
 from airflow_provider_taptalent.client.models import JobCreate
 from airflow_provider_taptalent.client.models.jobs import wire_name
@@ -138,6 +138,9 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         (TapTalent's current fields, snake_case). A change TapTalent kept is written until a run's file was
         written whole (at least once, never lost); the file is replaced on every run, empty when nothing
         changed: template it per run (``.../changes/{{ ts_nodash }}.jsonl``) to keep each.
+    :param allow_local_state: under a distributed executor (Celery, Kubernetes, Edge) a plain local
+        ``state_path`` is refused, since a retry on another worker would not find it and would create
+        every job again; set this when every worker mounts that path (or give it as ``file:///...``).
     :param taptalent_conn_id: the TapTalent connection (templated).
     :return: ``{"created", "adopted", "updated", "unchanged", "conflicts", "failed", "drifted"}`` counts
         (and ``changes`` with ``changes_path``); the ids of conflicts, failures and drift are pushed to XCom
@@ -162,6 +165,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         ownership_path: str | None = None,
         max_concurrency: int = 4,
         changes_path: str | None = None,
+        allow_local_state: bool = False,
         **kwargs: Any,
     ) -> None:
         # One run at a time per task: overlapping runs (a manual run beside a scheduled one) queue up.
@@ -181,12 +185,14 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         self.match_fields = tuple(match_fields)
         self.ownership_path = ownership_path
         self.changes_path = changes_path
+        self.allow_local_state = allow_local_state
         self.max_concurrency = self._check_concurrency(max_concurrency)
 
     def execute(self, context: Context) -> dict[str, int]:
         self._check_connection()
         with fail_without_retry():
             records = records_from(self.jobs, field="jobs")
+            self._check_state_is_shared()
             state_location = storage_path(self.state_path, field="state_path")
             state = SyncState.load(state_location)
             ledger = OwnershipLedger(
@@ -231,6 +237,23 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             counts["changes"] = len(report.changes)
         self._check_failures(counts, len(records))
         return counts
+
+    def _check_state_is_shared(self) -> None:
+        """A plain local ``state_path`` under a distributed executor: refused, unless ``allow_local_state``."""
+        if self.allow_local_state:
+            return
+        executors = distributed_executors(getattr(self, "executor", None))
+        for name, value in (("state_path", self.state_path), ("ownership_path", self.ownership_path)):
+            if executors and value and "://" not in str(value):
+                raise TapTalentInputError(
+                    f"Invalid {name}",
+                    details={
+                        name: f"{value!r} is on this worker's own disk, but tasks run on {executors[0]} workers "
+                        "that do not share it: a retry on another worker would not find the state and would "
+                        "create every job again. Use object storage (s3://..., gs://...) or a volume every "
+                        "worker mounts, as file:///...; or set allow_local_state=True if every worker has it"
+                    },
+                )
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """Lineage: the source export in (when it is a file), TapTalent's jobs out, and ``changes_path``."""

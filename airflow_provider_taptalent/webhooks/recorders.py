@@ -5,8 +5,10 @@
 - :class:`RestApiRecorder`, for the receiver run on its own next to Airflow 2.11: Dataset events through
   Airflow's REST API.
 
-TapTalent sends no event id and retries deliveries (A8), so both look for an event with the same
-``(event, batchId)`` before recording one.
+TapTalent sends no event id and retries deliveries (A8), so both record each ``(event, batchId)`` once.
+Inside Airflow the database enforces it: a receipt row keyed by ``(connection, event, batchId)`` is
+inserted in the same transaction as the Asset event, so two API-server processes receiving the same
+delivery at the same instant record it once (the second insert waits for the first and fails).
 """
 
 from __future__ import annotations
@@ -50,37 +52,94 @@ class EventRecorder(Protocol):
     def record(self, conn_id: str, event: WebhookEvent) -> Outcome: ...
 
 
-class AssetEventRecorder:
-    """Records Asset events in the metadata DB (Airflow 3, inside the API server process).
+RECEIPTS_TABLE = "taptalent_webhook_receipts"
+#: receipts older than the dedupe window are deleted once per this many recorded deliveries (per process)
+PRUNE_EVERY = 500
 
-    A lock makes look-up-then-record atomic within the process; several API-server processes can still
-    race on the same delivery arriving twice at once, which the dedupe window then catches on later
-    retries but not on that first pair (no unique key exists to enforce it in the database).
+
+def _receipts() -> Any:
+    """The receipts table: its primary key is what makes a delivery count once across processes."""
+    from sqlalchemy import Column, DateTime, MetaData, String, Table
+
+    return Table(
+        RECEIPTS_TABLE,
+        MetaData(),
+        Column("conn_id", String(250), primary_key=True),
+        Column("event", String(100), primary_key=True),
+        Column("batch_id", String(250), primary_key=True),
+        Column("received_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+class AssetEventRecorder:
+    """Records Asset events in the metadata DB (Airflow 3, inside the API server process), each delivery once.
+
+    The receipt and the event are written in one transaction; a receipt already there (another process,
+    or an earlier retry) makes the delivery a duplicate. The table is created on first use.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._table: Any = None
+        self._recorded = 0
+
+    def _receipts_table(self, session: Any) -> Any:
+        if self._table is None:
+            from sqlalchemy.exc import DBAPIError
+
+            table = _receipts()
+            try:
+                table.create(bind=session.get_bind(), checkfirst=True)
+            except DBAPIError:  # another process created it between the check and the create
+                from sqlalchemy import inspect
+
+                if not inspect(session.get_bind()).has_table(RECEIPTS_TABLE):
+                    raise
+            self._table = table
+        return self._table
 
     def record(self, conn_id: str, event: WebhookEvent) -> Outcome:
-        from sqlalchemy import select
+        from sqlalchemy import delete, insert, select
+        from sqlalchemy.exc import IntegrityError
 
         from airflow_provider_taptalent._compat import asset_event_store
 
         asset_manager, AssetEvent, AssetModel, create_session = asset_event_store()
 
         uri = asset_uri(conn_id)
-        with self._lock, create_session() as session:
-            asset = session.scalar(select(AssetModel).where(AssetModel.uri == uri, AssetModel.name == uri))
-            if asset is None:
-                return "no_asset"
-            since = datetime.now(timezone.utc) - DEDUPE_WINDOW
-            recent = session.scalars(
-                select(AssetEvent.extra).where(AssetEvent.asset_id == asset.id, AssetEvent.timestamp >= since)
-            )
-            if any(_same_delivery(extra, event) for extra in recent):
-                return "duplicate"
-            asset_manager.register_asset_change(asset=asset, extra=event_extra(event), session=session)
+        with self._lock:
+            with create_session() as session:
+                receipts = self._receipts_table(session)
+            with create_session() as session:
+                asset = session.scalar(select(AssetModel).where(AssetModel.uri == uri, AssetModel.name == uri))
+                if asset is None:
+                    return "no_asset"
+                name, batch_id = event.dedupe_key
+                now = datetime.now(timezone.utc)
+                try:
+                    with session.begin_nested():
+                        session.execute(
+                            insert(receipts).values(conn_id=conn_id, event=name, batch_id=batch_id, received_at=now)
+                        )
+                except IntegrityError:
+                    return "duplicate"
+                if self._was_recorded(session, AssetEvent, asset, event):
+                    return "duplicate"  # recorded before receipts were kept
+                asset_manager.register_asset_change(asset=asset, extra=event_extra(event), session=session)
+                self._recorded += 1
+                if self._recorded % PRUNE_EVERY == 0:
+                    session.execute(delete(receipts).where(receipts.c.received_at < now - DEDUPE_WINDOW))
         return "recorded"
+
+    @staticmethod
+    def _was_recorded(session: Any, AssetEvent: Any, asset: Any, event: WebhookEvent) -> bool:
+        from sqlalchemy import select
+
+        since = datetime.now(timezone.utc) - DEDUPE_WINDOW
+        recent = session.scalars(
+            select(AssetEvent.extra).where(AssetEvent.asset_id == asset.id, AssetEvent.timestamp >= since)
+        )
+        return any(_same_delivery(extra, event) for extra in recent)
 
 
 class RestApiRecorder:

@@ -201,7 +201,7 @@ def test_item2_create_job_operator_without_skip_does_not_return_a_pre_existing_j
     api.post("/jobs").mock(
         side_effect=[httpx.Response(503, json={"error": {}}), httpx.Response(200, json=_job(10002, time.time()))]
     )
-    ti = SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1)
+    ti = SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1, xcom_push=lambda key, value: None)
     assert TapTalentCreateJobOperator(task_id="t", job=JOB, skip_if_exists=False).execute({"ti": ti}) == 10002
 
 

@@ -363,3 +363,38 @@ def test_a_bad_changes_path_fails_before_any_request(sandbox_conn, sandbox, stat
         run([record(1)], state, changes_path=str(folder))
     assert "changes_path" in failure.value.details
     assert sandbox.requests() == []
+
+
+# --- distributed executors: the state must be where every worker sees it ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "executor",
+    [
+        "CeleryExecutor",
+        "airflow.providers.celery.executors.celery_executor.CeleryExecutor",
+        "LocalExecutor,KubernetesExecutor",
+    ],
+)
+def test_a_local_state_path_is_refused_under_a_distributed_executor(
+    sandbox_conn, sandbox, state, monkeypatch, executor
+):
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", executor)
+    with pytest.raises(TapTalentTaskFailed) as failure:
+        run([record(1)], state)
+    message = failure.value.details["state_path"]
+    assert "own disk" in message and "allow_local_state=True" in message and "s3://" in message
+    assert sandbox.requests() == []  # refused before anything was sent
+
+
+def test_shared_or_allowed_state_works_under_a_distributed_executor(sandbox_conn, sandbox, state, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    counts, _ = run([record(1)], state, allow_local_state=True)
+    assert counts["created"] == 1
+    counts, _ = run([record(1)], state.as_uri())  # file:///...: a volume every worker mounts
+    assert counts["unchanged"] == 1
+
+
+def test_a_local_state_path_is_fine_under_the_local_executor(sandbox_conn, sandbox, state, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+    assert run([record(1)], state)[0]["created"] == 1
