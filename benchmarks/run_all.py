@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark, each in its own process, one after the other (about 7 minutes).
+"""`make bench`: every benchmark, each in its own process, one after the other (about 10 minutes).
 
 Each script starts its own sandbox in a separate process and prints its tables; the figures are
 machine-dependent, so the scripts report ratios beside the raw numbers. Run one alone with
@@ -20,6 +20,7 @@ SCRIPTS = (
     "upload_concurrency",
     "parse_cost",
     "wait_at_scale",
+    "wait_eta",
     "sync_scale",
     "export_scale",
 )

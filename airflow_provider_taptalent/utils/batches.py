@@ -177,8 +177,12 @@ def read_event(event: Any, timeout_error: type[Exception]) -> list[dict[str, Any
 
 #: the shortest wait between two polls of an ETA-aware wait, in seconds (never more than ``poll_interval``)
 MIN_POLL = 1.0
-#: the wait is spread by up to this share either way, so that many waits do not poll in step
+#: waits are spread by up to this share, so that many waits do not poll in step: an estimated finish is
+#: only ever pushed later (polling before it would be a request wasted), ``poll_interval`` only earlier
 POLL_JITTER = 0.1
+#: a batch seen moving for the first time is looked at again after this share of ``poll_interval``: the
+#: time it waited in PENDING would make its first rate too slow, and its finish too late
+RATE_SAMPLE_SHARE = 0.1
 
 
 def next_poll(
@@ -193,11 +197,12 @@ def next_poll(
 
     Each batch's rate comes from its processed count between this poll and the one before (``seen`` keeps
     ``{batch_id: (time, processed)}`` and is updated). Without a rate yet (a PENDING batch, a first poll),
-    the wait is ``poll_interval``, which is also the longest; the shortest is :data:`MIN_POLL`. A jitter of
-    :data:`POLL_JITTER` either way keeps a thousand waits from polling together.
+    the wait is ``poll_interval``, which is also the longest; the shortest is :data:`MIN_POLL`. A batch
+    that has just started moving is sampled again soon (:data:`RATE_SAMPLE_SHARE`) for a rate of its own.
     """
     import random
 
+    draw = float((rng or random).uniform(0, POLL_JITTER))
     estimates = []
     for summary in summaries:
         if is_terminal(summary):
@@ -206,10 +211,12 @@ def next_poll(
         processed, files = int(summary.get("processed_count") or 0), int(summary.get("file_count") or 0)
         before = seen.get(batch_id)
         if before is not None and processed > before[1] and now > before[0]:
-            rate = (processed - before[1]) / (now - before[0])
-            estimates.append(max(files - processed, 1) / rate)
+            if before[1] == 0:  # it just started: its PENDING time is not part of a rate
+                estimates.append(max(RATE_SAMPLE_SHARE * poll_interval, MIN_POLL))
+            else:
+                rate = (processed - before[1]) / (now - before[0])
+                estimates.append(max(files - processed, 1) / rate * (1 + draw))
         if before is None or processed != before[1]:
             seen[batch_id] = (now, processed)
-    wait: float = min(estimates) if estimates else poll_interval
-    wait *= 1 + float((rng or random).uniform(-POLL_JITTER, POLL_JITTER))
+    wait: float = min(estimates) if estimates else poll_interval * (1 - draw)
     return max(min(MIN_POLL, poll_interval), min(wait, poll_interval))

@@ -38,23 +38,30 @@ def error_code(error: BaseException | None) -> str:
     return type(error).__name__
 
 
+@functools.lru_cache(maxsize=4096)
+def _names(name: str, tags: tuple[tuple[str, object], ...]) -> tuple[dict[str, str], str]:
+    """The clean tags and the dotted name of a metric, worked out once per name and tag values."""
+    clean = {key: safe(value) for key, value in tags}
+    return clean, ".".join([name, *clean.values()])
+
+
 def incr(name: str, tags: Mapping[str, object], count: int = 1) -> None:
     """``name`` with tags, and ``name.<tag values...>`` for plain StatsD."""
-    clean = {key: safe(value) for key, value in tags.items()}
-    Stats.incr(name, count, tags=clean)
-    Stats.incr(".".join([name, *clean.values()]), count)
+    clean, dotted = _names(name, tuple(tags.items()))
+    Stats.incr(name, count, tags=dict(clean))
+    Stats.incr(dotted, count)
 
 
 def timing(name: str, milliseconds: float, tags: Mapping[str, object]) -> None:
-    clean = {key: safe(value) for key, value in tags.items()}
-    Stats.timing(name, milliseconds, tags=clean)
-    Stats.timing(".".join([name, *clean.values()]), milliseconds)
+    clean, dotted = _names(name, tuple(tags.items()))
+    Stats.timing(name, milliseconds, tags=dict(clean))
+    Stats.timing(dotted, milliseconds)
 
 
 def gauge(name: str, value: float, tags: Mapping[str, object]) -> None:
-    clean = {key: safe(value) for key, value in tags.items()}
-    Stats.gauge(name, value, tags=clean)
-    Stats.gauge(".".join([name, *clean.values()]), value)
+    clean, dotted = _names(name, tuple(tags.items()))
+    Stats.gauge(name, value, tags=dict(clean))
+    Stats.gauge(dotted, value)
 
 
 class StatsObserver(Observer):
