@@ -82,7 +82,7 @@ class Endpoint(Generic[T]):
         idempotency_key: str | None = None,
     ) -> Call[T]:
         """This call for one request; path parameters are quoted so that an id can never change the path."""
-        filled = self.path.format(**{k: quote(str(v), safe="") for k, v in (path or {}).items()})
+        filled = self.path.format(**{k: _segment(v) for k, v in path.items()}) if path else self.path
         return Call(self, filled, dict(params) if params else None, json, idempotency_key)
 
 
@@ -102,6 +102,12 @@ class Call(Generic[T]):
 
     def parse(self, payload: Any) -> T:
         return self.endpoint.parse(payload)
+
+
+def _segment(value: int | str) -> str:
+    """A path parameter as one path segment: quoted, so that an id can never change the path."""
+    text = str(value)
+    return text if text.isascii() and text.isalnum() else quote(text, safe="")
 
 
 def _one(model: type[M]) -> Callable[[Any], M]:

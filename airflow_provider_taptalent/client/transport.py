@@ -13,6 +13,7 @@ import contextlib
 import email.utils
 import functools
 import http.cookiejar
+import json
 import logging
 import math
 import platform
@@ -23,6 +24,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 import httpx
+import pydantic_core
 
 from . import contract, deadline
 from .calls import Call
@@ -233,8 +235,17 @@ class AsyncTransport(Transport):
 
 
 def _json_or_none(response: httpx.Response) -> Any:
+    """The body as JSON (pydantic's parser: twice as fast as ``json.loads``), or ``None``.
+
+    ``json.loads`` reads what pydantic's parser refuses and the standard library accepts (lone surrogates).
+    """
+    body = response.read()
     try:
-        return response.json()
+        return pydantic_core.from_json(body)
+    except ValueError:
+        pass
+    try:
+        return json.loads(body)
     except ValueError:
         return None
 

@@ -76,17 +76,33 @@ class StatsObserver(Observer):
     def _tags(self, call: Call[Any], **more: object) -> dict[str, object]:
         return {"endpoint": call.endpoint.name, "method": call.method, **more, "conn_id": self.conn_id}
 
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 (one observer per hook; the key is a few short strings)
+    def _request_names(self, endpoint: str, method: str, status: str) -> tuple[dict[str, str], str]:
+        tags = {"endpoint": endpoint, "method": method, "status": status, "conn_id": self.conn_id}
+        return _names("taptalent.api.request", tuple(tags.items()))
+
     def request(self, call: Call[Any], status: str, elapsed_ms: float, attempt: int) -> None:
-        timing("taptalent.api.request", elapsed_ms, self._tags(call, status=status))
+        # one timing per attempt: the names are worked out once per endpoint, method and status
+        tags, dotted = self._request_names(call.endpoint.name, call.method, status)
+        Stats.timing("taptalent.api.request", elapsed_ms, tags=tags)
+        Stats.timing(dotted, elapsed_ms)
 
     def retry(self, call: Call[Any], error: TapTalentError, attempt: int, wait: float) -> None:
         incr("taptalent.api.retry", self._tags(call, code=error_code(error)))
 
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 (as above)
+    def _success_names(self, endpoint: str, method: str) -> tuple[dict[str, str], str]:
+        tags = {"endpoint": endpoint, "method": method, "outcome": "success", "code": "OK", "conn_id": self.conn_id}
+        return _names("taptalent.api.call", tuple(tags.items()))
+
     def outcome(self, call: Call[Any], error: TapTalentError | None, attempts: int, elapsed_ms: float) -> None:
-        result = "success" if error is None else "error"
-        incr("taptalent.api.call", self._tags(call, outcome=result, code=error_code(error) if error else "OK"))
-        if error is not None:
-            incr("taptalent.api.error", self._tags(call, code=error_code(error)))
+        if error is None:
+            tags, dotted = self._success_names(call.endpoint.name, call.method)
+            Stats.incr("taptalent.api.call", 1, tags=tags)
+            Stats.incr(dotted, 1)
+            return
+        incr("taptalent.api.call", self._tags(call, outcome="error", code=error_code(error)))
+        incr("taptalent.api.error", self._tags(call, code=error_code(error)))
 
     def fallback(self, call: Call[Any], error: TapTalentError) -> None:
         incr("taptalent.api.fallback_key", self._tags(call, code=error_code(error)))

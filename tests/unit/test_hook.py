@@ -20,6 +20,7 @@ from airflow_provider_taptalent.exceptions import (
     TapTalentConfigurationError,
     TapTalentConflictError,
     TapTalentConnectionError,
+    TapTalentError,
     TapTalentInputError,
     TapTalentNotFoundError,
     TapTalentPermissionError,
@@ -408,3 +409,21 @@ def test_test_connection_retries_at_most_once(api, waits):
     ok, message = TapTalentHook().test_connection()
     assert not ok and "503" in message
     assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        (b'{"id": 5, "title": "Data \\u00e9ngineer"}', "Data \u00e9ngineer"),
+        (b'{"id": 5, "title": "half a pair \\ud800"}', "half a pair \ud800"),  # pydantic's parser refuses it
+    ],
+)
+def test_bodies_are_read_as_the_standard_json_parser_reads_them(api, body, title):
+    api.get("/jobs/5").respond(200, content=body, headers={"Content-Type": "application/json"})
+    assert TapTalentHook().get_job(5).title == title
+
+
+def test_a_body_that_is_not_json_is_an_error_naming_the_call(api):
+    api.get("/jobs/5").respond(200, content=b"<html>oops</html>")
+    with pytest.raises(TapTalentError, match="GET /jobs/5 with a body that is not JSON"):
+        TapTalentHook().get_job(5)

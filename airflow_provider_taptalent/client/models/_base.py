@@ -22,6 +22,11 @@ def parse_timestamp(value: Any) -> datetime | None:
     Job times are documented as epoch seconds, team and assessment times as milliseconds, pipeline
     and webhook times as ISO strings; this is the only place that tells them apart.
     """
+    if type(value) is int and abs(value) < _EPOCH_MILLISECONDS_FROM:  # the common case first: epoch seconds
+        try:
+            return datetime.fromtimestamp(value, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"not a time between the years 1 and 9999: {value!r}") from None
     if value is None or value == "" or isinstance(value, datetime):
         if isinstance(value, datetime) and value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
