@@ -86,7 +86,7 @@ class Endpoint(Generic[T]):
         return Call(self, filled, dict(params) if params else None, json, idempotency_key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call(Generic[T]):
     """One request of an :class:`Endpoint`, relative to the connection's base URL."""
 

@@ -30,7 +30,7 @@ T = TypeVar("T")
 log = logging.getLogger("airflow_provider_taptalent.client")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Exchange(Generic[T]):
     call: Call[T]
     #: ``time.monotonic()`` by which the attempt must be over
@@ -40,12 +40,12 @@ class Exchange(Generic[T]):
     fallback: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sleep:
     seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     value: Any
 
@@ -110,7 +110,7 @@ class ResponseCache:
         self._answers.clear()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Context:
     """What operations read: the connection's settings, the retry policy, the observer, the key in use, and
     the cache of repeated reads (``None``: no cache)."""

@@ -175,6 +175,8 @@ class Transport:
 
 
 class _Attempt(Generic[T]):
+    __slots__ = ("request", "response", "started", "step", "transport")
+
     def __init__(self, transport: Transport, step: Exchange[T], request: httpx.Request) -> None:
         self.transport, self.step, self.request = transport, step, request
         self.started = time.perf_counter()
