@@ -31,11 +31,21 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("taptal
 def deadline(at: float) -> Iterator[None]:
     """Run the block's requests under a deadline (``time.monotonic()`` seconds); sync or async code alike,
     since context variables follow both."""
-    token = _DEADLINE.set(at)
+    token = enter(at)
     try:
         yield
     finally:
-        _DEADLINE.reset(token)
+        leave(token)
+
+
+def enter(at: float) -> contextvars.Token[float | None]:
+    """The requests from here on run under a deadline, until :func:`leave` (what :func:`deadline` does, for
+    the per-request path, without a generator)."""
+    return _DEADLINE.set(at)
+
+
+def leave(token: contextvars.Token[float | None]) -> None:
+    _DEADLINE.reset(token)
 
 
 def _bounded(timeout: float | None, error: type[Exception]) -> float | None:

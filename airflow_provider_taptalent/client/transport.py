@@ -9,7 +9,6 @@ operations bounded by its deadline (:mod:`.deadline`). Retries are not here: see
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import functools
 import http.cookiejar
@@ -19,7 +18,6 @@ import math
 import platform
 import ssl
 import time
-from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
@@ -104,19 +102,14 @@ class Transport:
             "follow_redirects": False,
         }
 
-    @contextlib.contextmanager
-    def attempt(self, client: httpx.Client | httpx.AsyncClient, step: Exchange[T]) -> Iterator[_Attempt[T]]:
+    def attempt(self, client: httpx.Client | httpx.AsyncClient, step: Exchange[T]) -> _Attempt[T]:
         """Everything about one attempt but the I/O call: the request, the deadline, the error mapping.
 
-        The block sends ``attempt.request`` and stores ``attempt.response``; ``attempt.result()`` then
-        reads it.
+        Used as ``with transport.attempt(client, step) as attempt:``, whose block sends ``attempt.request``
+        and stores ``attempt.response``; ``attempt.result()`` then reads it. (A class, not a generator-based
+        context manager: it runs for every request, and is cheaper so.)
         """
-        attempt = _Attempt(self, step, self.build_request(client, step.call, fallback=step.fallback))
-        with deadline.deadline(step.deadline):
-            try:
-                yield attempt
-            except httpx.RequestError as error:
-                raise self.transport_error(step, error, attempt.started) from error
+        return _Attempt(self, step, self.build_request(client, step.call, fallback=step.fallback))
 
     def build_request(
         self, client: httpx.Client | httpx.AsyncClient, call: Call[Any], *, fallback: bool = False
@@ -175,12 +168,22 @@ class Transport:
 
 
 class _Attempt(Generic[T]):
-    __slots__ = ("request", "response", "started", "step", "transport")
+    __slots__ = ("request", "response", "started", "step", "token", "transport")
 
     def __init__(self, transport: Transport, step: Exchange[T], request: httpx.Request) -> None:
         self.transport, self.step, self.request = transport, step, request
         self.started = time.perf_counter()
         self.response: httpx.Response | None = None
+        self.token: Any = None
+
+    def __enter__(self) -> _Attempt[T]:
+        self.token = deadline.enter(self.step.deadline)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: Any) -> None:
+        deadline.leave(self.token)
+        if isinstance(error, httpx.RequestError):
+            raise self.transport.transport_error(self.step, error, self.started) from error
 
     def result(self) -> T:
         assert self.response is not None, "the attempt's block sends the request"

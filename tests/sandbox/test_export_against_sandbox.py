@@ -141,3 +141,16 @@ def test_a_created_at_export_of_the_newest_day_stops_reading_early(history, tmp_
     }
     pages = [r for r in history.requests() if r["path"].endswith("/jobs") and r["method"] == "GET"]
     assert len(pages) < -(-30 * DAYS // 10)  # not every page of the listing
+
+
+def test_an_export_through_failing_and_slow_pages_is_still_complete_and_unique(history, tmp_path, waits):
+    """A third of the requests answer 5xx (half of them after the change), some drop the connection."""
+    history.set_faults(rate_5xx=0.3, rate_drop=0.05, latency_ms=5, jitter_ms=5, seed=7)
+    try:
+        result, rows = export(tmp_path, "candidates", 1, per_page=20, max_concurrency=8, include_match=True)
+    finally:
+        history.set_faults(rate_5xx=0, rate_drop=0, latency_ms=0, jitter_ms=0)
+    wanted = {r["id"] for r in history.state(candidates=True)["companies"]["1"]["candidateRecords"] if in_day(r, 1)}
+    ids = [r["id"] for r in rows]
+    assert result["count"] == len(ids) == len(set(ids)) and set(ids) == wanted
+    assert waits  # the faults were met, and retried
