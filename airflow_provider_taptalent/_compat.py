@@ -81,6 +81,7 @@ __all__ = [
     "get_async_connection",
     "get_async_extra_dejson",
     "mask_secret",
+    "metrics_style",
     "openlineage",
     "plugin_base",
 ]
@@ -155,6 +156,18 @@ def distributed_executors(task_executor: str | None = None) -> list[str]:
     configured = task_executor or str(conf.get("core", "executor", fallback="") or "")
     names = [part.strip().rsplit(":", 1)[-1].rsplit(".", 1)[-1] for part in configured.split(",") if part.strip()]
     return [name for name in names if name in DISTRIBUTED_EXECUTORS]
+
+
+def metrics_style() -> str:
+    """What Airflow's metrics backend keeps: ``"tags"`` (OpenTelemetry, or StatsD with Datadog or InfluxDB
+    tags), ``"names"`` (plain StatsD: tags are dropped, dimensions must be in the name) or ``"off"``."""
+
+    def on(name: str) -> bool:
+        return bool(conf.getboolean("metrics", name, fallback=False))
+
+    if on("otel_on") or (on("statsd_on") and (on("statsd_datadog_enabled") or on("statsd_influxdb_enabled"))):
+        return "tags"
+    return "names" if on("statsd_on") else "off"
 
 
 def default_deferrable() -> bool:

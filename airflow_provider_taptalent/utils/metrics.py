@@ -1,9 +1,12 @@
 """The provider's metrics, sent to Airflow's Stats (StatsD, StatsD with tags, or OpenTelemetry).
 
-Each metric is emitted twice, as Airflow does for its own: once under a plain name with tags (kept by
-OpenTelemetry, Datadog and InfluxDB-style StatsD), and once under a dotted name that carries the dimensions
-itself (``taptalent.api.request.jobs_get.GET.200``), for plain StatsD, which drops tags. Every name part is
-made of the characters Airflow's stat-name validator allows, so no metric is dropped. The README lists them.
+Each metric has two forms: a plain name with tags (kept by OpenTelemetry and Datadog- or InfluxDB-style
+StatsD) and a dotted name that carries the dimensions itself (``taptalent.api.request.jobs_get.GET.200.
+<conn_id>``) for plain StatsD, which drops tags. The two sent for every request (the attempt's timing and
+the successful call's counter) go out in the form the configured backend keeps only
+(:func:`~.._compat.metrics_style`), and not at all without a backend; the rare ones (retries, errors,
+fallbacks, key states, webhooks, batches) go out in both. Every name part is made of the characters Airflow's stat-name
+validator allows, so no metric is dropped. The README lists them.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_provider_taptalent._compat import Stats
+from airflow_provider_taptalent._compat import Stats, metrics_style
 from airflow_provider_taptalent.client.calls import Call
 from airflow_provider_taptalent.client.errors import TapTalentError
 from airflow_provider_taptalent.client.steps import Observer
@@ -46,7 +49,7 @@ def _names(name: str, tags: tuple[tuple[str, object], ...]) -> tuple[dict[str, s
 
 
 def incr(name: str, tags: Mapping[str, object], count: int = 1) -> None:
-    """``name`` with tags, and ``name.<tag values...>`` for plain StatsD."""
+    """``name`` with tags, and ``name.<tag values...>`` for plain StatsD (both: a rare metric)."""
     clean, dotted = _names(name, tuple(tags.items()))
     Stats.incr(name, count, tags=dict(clean))
     Stats.incr(dotted, count)
@@ -73,6 +76,11 @@ class StatsObserver(Observer):
     def __init__(self, conn_id: str) -> None:
         self.conn_id = conn_id
 
+    @functools.cached_property
+    def _style(self) -> str:
+        """The backend's metric style, read once per hook (see :func:`~.._compat.metrics_style`)."""
+        return metrics_style()
+
     def _tags(self, call: Call[Any], **more: object) -> dict[str, object]:
         return {"endpoint": call.endpoint.name, "method": call.method, **more, "conn_id": self.conn_id}
 
@@ -83,9 +91,14 @@ class StatsObserver(Observer):
 
     def request(self, call: Call[Any], status: str, elapsed_ms: float, attempt: int) -> None:
         # one timing per attempt: the names are worked out once per endpoint, method and status
+        style = self._style
+        if style == "off":
+            return
         tags, dotted = self._request_names(call.endpoint.name, call.method, status)
-        Stats.timing("taptalent.api.request", elapsed_ms, tags=tags)
-        Stats.timing(dotted, elapsed_ms)
+        if style == "tags":
+            Stats.timing("taptalent.api.request", elapsed_ms, tags=tags)
+        else:
+            Stats.timing(dotted, elapsed_ms)
 
     def retry(self, call: Call[Any], error: TapTalentError, attempt: int, wait: float) -> None:
         incr("taptalent.api.retry", self._tags(call, code=error_code(error)))
@@ -96,10 +109,15 @@ class StatsObserver(Observer):
         return _names("taptalent.api.call", tuple(tags.items()))
 
     def outcome(self, call: Call[Any], error: TapTalentError | None, attempts: int, elapsed_ms: float) -> None:
-        if error is None:
+        if error is None:  # every successful call: the backend's one form only (see request)
+            style = self._style
+            if style == "off":
+                return
             tags, dotted = self._success_names(call.endpoint.name, call.method)
-            Stats.incr("taptalent.api.call", 1, tags=tags)
-            Stats.incr(dotted, 1)
+            if style == "tags":
+                Stats.incr("taptalent.api.call", 1, tags=tags)
+            else:
+                Stats.incr(dotted, 1)
             return
         incr("taptalent.api.call", self._tags(call, outcome="error", code=error_code(error)))
         incr("taptalent.api.error", self._tags(call, code=error_code(error)))
