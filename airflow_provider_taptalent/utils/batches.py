@@ -182,7 +182,7 @@ MIN_POLL = 1.0
 POLL_JITTER = 0.1
 #: a batch seen moving for the first time is looked at again after this share of ``poll_interval``: the
 #: time it waited in PENDING would make its first rate too slow, and its finish too late
-RATE_SAMPLE_SHARE = 0.1
+RATE_SAMPLE_SHARE = 0.2
 
 
 def next_poll(
@@ -195,10 +195,11 @@ def next_poll(
 ) -> float:
     """Seconds until an answer can have changed: the soonest estimated finish of the batches still running.
 
-    Each batch's rate comes from its processed count between this poll and the one before (``seen`` keeps
-    ``{batch_id: (time, processed)}`` and is updated). Without a rate yet (a PENDING batch, a first poll),
-    the wait is ``poll_interval``, which is also the longest; the shortest is :data:`MIN_POLL`. A batch
-    that has just started moving is sampled again soon (:data:`RATE_SAMPLE_SHARE`) for a rate of its own.
+    Each batch's rate is its progress since the first poll that saw it moving (``seen`` keeps ``{batch_id:
+    (time, processed)}`` of that poll, or of the last one before it moved): the longer the baseline, the
+    less a count of whole files blurs the rate. Without a rate yet (a PENDING batch, a first poll), the
+    wait is ``poll_interval``, which is also the longest; the shortest is :data:`MIN_POLL`. A batch that has
+    just started moving is sampled again soon (:data:`RATE_SAMPLE_SHARE`) for a rate of its own.
     """
     import random
 
@@ -216,7 +217,7 @@ def next_poll(
             else:
                 rate = (processed - before[1]) / (now - before[0])
                 estimates.append(max(files - processed, 1) / rate * (1 + draw))
-        if before is None or processed != before[1]:
+        if before is None or (before[1] == 0 and processed > 0):  # kept from the first sign of movement on
             seen[batch_id] = (now, processed)
     wait: float = min(estimates) if estimates else poll_interval * (1 - draw)
     return max(min(MIN_POLL, poll_interval), min(wait, poll_interval))

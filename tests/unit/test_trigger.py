@@ -145,11 +145,12 @@ def test_waits_poll_when_an_answer_can_have_changed():
 
     assert 27 <= next_poll(seen, [summary(0, status="PENDING")], 0.0, 30, rng=rng) <= 30  # no rate yet
     # the first progress: its rate would count the time in PENDING, so look again soon for one of its own
-    assert next_poll(seen, [summary(10)], 5.0, 30, rng=rng) == 3.0
+    assert next_poll(seen, [summary(10)], 5.0, 30, rng=rng) == 6.0
     # 10 files in 5 s: 2 files/s, 80 left: about 40 s, so at most the poll interval ...
     assert 27 <= next_poll(seen, [summary(20)], 10.0, 30, rng=rng) <= 30
-    # ... and near the end, about the time it needs: 10 left at 2 files/s
+    # ... and near the end, about the time it needs: 10 left at 2 files/s (since it started moving, at 5 s)
     wait = next_poll(seen, [summary(90)], 45.0, 30, rng=rng)
     assert 5.0 <= wait <= 5.5  # never before the estimated finish: a poll before it would be wasted
     assert next_poll(seen, [summary(99)], 49.5, 30, rng=rng) == MIN_POLL  # never faster than MIN_POLL
     assert next_poll({}, [summary(0)], 0.0, 0.1, rng=rng) <= 0.1  # nor slower than poll_interval
+    assert seen == {"b": (5.0, 10)}  # the rate's baseline: the first poll that saw it moving
