@@ -48,6 +48,15 @@ def sandbox_process(*flags: str, seed: int = 0, startup: float = 20) -> Iterator
         process.wait(timeout=10)
 
 
+def task_logging() -> None:
+    """Logging as it runs in a task: the INFO level and a handler that writes every line it gets (to
+    /dev/null: written, not discarded early). Never switched off to flatter a figure."""
+    import logging
+
+    devnull = open(os.devnull, "w")  # noqa: SIM115 (the handler's stream for the whole run)
+    logging.basicConfig(level=logging.INFO, stream=devnull, force=True)
+
+
 def connection_env(root: str, key: str, conn_id: str = "taptalent_default") -> None:
     import json
 

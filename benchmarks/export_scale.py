@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import tempfile
 import threading
@@ -19,7 +18,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from benchmarks._common import connection_env, sandbox_process, table
+from benchmarks._common import connection_env, sandbox_process, table, task_logging
 
 CONTEXT = {"ti": SimpleNamespace(dag_id="bench", task_id="export", run_id="r", map_index=-1)}
 
@@ -58,8 +57,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=float, default=50)
     args = parser.parse_args()
-    devnull = open(os.devnull, "w")  # noqa: SIM115 (the handler's stream for the whole run)
-    logging.basicConfig(level=logging.INFO, stream=devnull)  # a task's level and a handler
+    task_logging()
     work = Path(tempfile.mkdtemp(prefix="taptalent-export-bench-"))
     flags = ["--latency-ms", str(args.latency_ms), "--history-days", "1", "--history-jobs-per-day", "10"]
     flags += ["--history-candidates-per-day", str(args.candidates)]

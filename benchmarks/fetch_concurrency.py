@@ -9,8 +9,6 @@ Run: ``python -m benchmarks.fetch_concurrency``.
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import tempfile
 import time
 import tracemalloc
@@ -19,7 +17,7 @@ from types import SimpleNamespace
 
 import httpx
 
-from benchmarks._common import connection_env, sandbox_process, table
+from benchmarks._common import connection_env, sandbox_process, table, task_logging
 
 CONTEXT = {"ti": SimpleNamespace(dag_id="bench", task_id="fetch", run_id="r", map_index=-1)}
 
@@ -50,8 +48,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=50)
     args = parser.parse_args()
-    devnull = open(os.devnull, "w")  # noqa: SIM115 (the handler's stream for the whole run)
-    logging.basicConfig(level=logging.INFO, stream=devnull, force=True)  # a task's level and a handler
+    task_logging()
     with sandbox_process("--latency-ms", str(args.latency_ms), "--batch-seconds", "0") as (root, key):
         connection_env(root, key)
         batch_ids = []

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import resource
 import tempfile
 import time
@@ -25,7 +23,7 @@ from types import SimpleNamespace
 
 import httpx
 
-from benchmarks._common import connection_env, sandbox_process, table
+from benchmarks._common import connection_env, sandbox_process, table, task_logging
 
 
 def _cpu() -> float:
@@ -82,8 +80,7 @@ def main() -> None:
     parser.add_argument("--speedup-size", type=int, default=300)
     parser.add_argument("--latency-ms", type=float, default=50)
     args = parser.parse_args()
-    devnull = open(os.devnull, "w")  # noqa: SIM115 (the handler's stream for the whole run)
-    logging.basicConfig(level=logging.INFO, stream=devnull)  # a task's level and a handler
+    task_logging()
     work = Path(tempfile.mkdtemp(prefix="taptalent-sync-bench-"))
     rows = []
     with sandbox_process("--latency-ms", str(args.latency_ms), "--rate-limit", "100000/s") as (root, key):

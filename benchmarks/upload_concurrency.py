@@ -6,12 +6,10 @@ Run: ``python -m benchmarks.upload_concurrency``.
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import time
 from types import SimpleNamespace
 
-from benchmarks._common import connection_env, sandbox_process, table
+from benchmarks._common import connection_env, sandbox_process, table, task_logging
 
 
 def upload(urls: list[str], concurrency: int, run_id: str) -> float:
@@ -31,8 +29,7 @@ def main() -> None:
     parser.add_argument("--urls", type=int, default=50_000)
     parser.add_argument("--latency-ms", type=float, default=50)
     args = parser.parse_args()
-    devnull = open(os.devnull, "w")  # noqa: SIM115 (the handler's stream for the whole run)
-    logging.basicConfig(level=logging.INFO, stream=devnull, force=True)  # a task's level and a handler
+    task_logging()
     urls = [f"https://files.example/u/{n:06d}.pdf" for n in range(args.urls)]
     with sandbox_process("--latency-ms", str(args.latency_ms)) as (root, key):
         connection_env(root, key)

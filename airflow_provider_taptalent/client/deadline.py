@@ -13,12 +13,10 @@ transports; :func:`sync_transport` and :func:`async_transport` wrap its network 
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import ssl
 import time
 import typing
-from collections.abc import Iterator
 from typing import Any
 
 import httpcore
@@ -27,20 +25,9 @@ import httpx
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("taptalent_deadline", default=None)
 
 
-@contextlib.contextmanager
-def deadline(at: float) -> Iterator[None]:
-    """Run the block's requests under a deadline (``time.monotonic()`` seconds); sync or async code alike,
-    since context variables follow both."""
-    token = enter(at)
-    try:
-        yield
-    finally:
-        leave(token)
-
-
 def enter(at: float) -> contextvars.Token[float | None]:
-    """The requests from here on run under a deadline, until :func:`leave` (what :func:`deadline` does, for
-    the per-request path, without a generator)."""
+    """The requests from here on (``time.monotonic()`` seconds) run under a deadline, until :func:`leave`;
+    sync or async code alike, since context variables follow both."""
     return _DEADLINE.set(at)
 
 

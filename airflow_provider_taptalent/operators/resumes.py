@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from airflow_provider_taptalent._compat import Context, default_deferrable
@@ -20,7 +21,11 @@ from airflow_provider_taptalent.utils.export import add_match
 from airflow_provider_taptalent.utils.failures import fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
 from airflow_provider_taptalent.utils.jsonl import jsonl_writer
+from airflow_provider_taptalent.utils.pages import in_order
 from airflow_provider_taptalent.utils.sources import output_path, resume_urls_from
+
+#: one page of candidates, as rows
+Rows = list[dict[str, Any]]
 
 
 def _job_id(value: Any) -> int | None:
@@ -242,15 +247,11 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
         outputs = [_lineage.file_dataset(str(self.output_path))] if self.output_path else []
         return _lineage.operator_lineage([_lineage.resource_dataset(self.taptalent_conn_id, "candidates")], outputs)
 
-    def _plan(
-        self, pool: ThreadPoolExecutor, batch_ids: list[int | str]
-    ) -> tuple[list[Future[list[dict[str, Any]]] | tuple[int | str, int]], int]:
-        """Every page to read, from each batch's first page (read concurrently, and kept: it is page 1).
-
-        Refuses a batch that has not finished: its candidates are not all there yet.
-        """
+    def _plan(self, pool: ThreadPoolExecutor, batch_ids: list[int | str]) -> tuple[list[Callable[[], Rows]], int]:
+        """Every page to read, as a call, from each batch's first page (read concurrently, and kept: it is
+        page 1). Refuses a batch that has not finished: its candidates are not all there yet."""
         firsts = list(pool.map(lambda batch_id: self.hook.get_batch(batch_id, per_page=self.per_page), batch_ids))
-        pages: list[Future[list[dict[str, Any]]] | tuple[int | str, int]] = []
+        pages: list[Callable[[], Rows]] = []
         total = 0
         for batch_id, first in zip(batch_ids, firsts, strict=True):
             if first.status not in _api.BATCH_TERMINAL_STATUSES:
@@ -260,30 +261,14 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
             count = first.pagination.total_candidates
             total += count
             if count:
-                done: Future[list[dict[str, Any]]] = Future()
-                done.set_result(self._rows(first.candidates))
-                pages.append(done)
-            pages += [(batch_id, n) for n in range(2, -(-count // self.per_page) + 1)]
+                pages.append(functools.partial(self._rows, first.candidates))
+            pages += [functools.partial(self._page, batch_id, n) for n in range(2, -(-count // self.per_page) + 1)]
         return pages, total
 
-    def _in_order(
-        self, pool: ThreadPoolExecutor, pages: list[Future[list[dict[str, Any]]] | tuple[int | str, int]], total: int
-    ) -> Iterator[list[dict[str, Any]]]:
+    def _in_order(self, pool: ThreadPoolExecutor, pages: list[Callable[[], Rows]], total: int) -> Iterator[Rows]:
         """Pages in order, ``max_concurrency`` requests in flight, at most twice that many pages held."""
-        queue = iter(pages)
-
-        def submit() -> Future[list[dict[str, Any]]] | None:
-            page = next(queue, None)
-            if page is None or isinstance(page, Future):
-                return page
-            return pool.submit(self._page, *page)
-
-        window = [f for f in (submit() for _ in range(2 * self.max_concurrency)) if f is not None]
         done, reported = 0, 0
-        while window:
-            candidates = window.pop(0).result()
-            if (following := submit()) is not None:
-                window.append(following)
+        for candidates in in_order(pool, pages, 2 * self.max_concurrency):
             done += len(candidates)
             if done - reported >= max(total // 10, 1) or done == total:
                 self.log.info("Fetched %s / %s candidates", f"{done:,}", f"{total:,}")

@@ -33,9 +33,10 @@ def record_writer(path: ObjectStoragePath, format: str, columns: Mapping[str, An
     partial = ObjectStoragePath(f"{path}.partial", conn_id=getattr(path, "conn_id", None))
     if path.protocol in ("", "file"):
         path.parent.mkdir(parents=True, exist_ok=True)
+    parquet = format == "parquet"
     try:
-        with partial.open("wb" if format == "parquet" else "w", **({} if format == "parquet" else _TEXT)) as handle:
-            writer = _ParquetWriter(handle, columns or {}) if format == "parquet" else _Writer(handle)
+        with partial.open("wb") if parquet else partial.open("w", encoding="utf-8") as handle:
+            writer = _ParquetWriter(handle, columns or {}) if parquet else _Writer(handle)
             yield writer
             writer.close()
         partial.rename(path)
@@ -43,9 +44,6 @@ def record_writer(path: ObjectStoragePath, format: str, columns: Mapping[str, An
         with contextlib.suppress(Exception):
             partial.unlink()
         raise
-
-
-_TEXT = {"encoding": "utf-8"}
 
 
 class _Writer:

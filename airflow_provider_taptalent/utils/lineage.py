@@ -38,7 +38,8 @@ def file_dataset(location: str) -> tuple[str, str]:
     parts = urlsplit(str(location))
     if parts.scheme in ("", "file"):
         return "file", parts.path if parts.scheme else str(location)
-    return f"{parts.scheme}://{parts.netloc}", parts.path.lstrip("/")
+    # the bucket only: never credentials a URI may carry before it (user:secret@bucket)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}", parts.path.lstrip("/")
 
 
 def operator_lineage(inputs: Sequence[tuple[str, str]], outputs: Sequence[tuple[str, str]]) -> Any:

@@ -11,20 +11,50 @@ reads again whatever range of the listing as it was at the start no page covered
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 from airflow_provider_taptalent.client.errors import TapTalentError
 
 T = TypeVar("T")
+R = TypeVar("R")
 log = logging.getLogger(__name__)
 
 #: how many times the ranges a concurrent change moved are read again before giving up
 MAX_REPAIR_ROUNDS = 10
 
 Fetch = Callable[[int], tuple[Sequence[T], int]]
+
+
+def in_order(pool: ThreadPoolExecutor, calls: Iterable[Callable[[], R]], window: int) -> Iterator[R]:
+    """Each call's result in the order given, with up to ``window`` of them running on ``pool`` at once
+    (so at most that many results held). Calls not yet taken are cancelled when the caller stops early."""
+    queue = iter(calls)
+    pending: deque[Future[R]] = deque()
+
+    def submit() -> None:
+        call = next(queue, None)
+        if call is not None:
+            pending.append(pool.submit(call))
+
+    for _ in range(max(window, 1)):
+        submit()
+    try:
+        while pending:
+            result = pending.popleft().result()
+            submit()
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _numbered(fetch: Callable[[int], R], number: int) -> tuple[int, R]:
+    return number, fetch(number)
 
 
 class _Coverage:
@@ -112,30 +142,14 @@ class PageReader(Generic[T]):
 
     def _in_order(self, numbers: range, coverage: _Coverage) -> Iterator[tuple[int, tuple[Sequence[T], int]]]:
         if self.pool is None or self.concurrency <= 1:
-            for number in numbers:
-                yield number, self._read(number, coverage)
-            return
-        queue = iter(numbers)
-        window: list[tuple[int, Future[tuple[Sequence[T], int]]]] = []
-
-        def submit() -> None:
-            number = next(queue, None)
-            if number is not None and self.pool is not None:
-                window.append((number, self.pool.submit(self.fetch, number)))
-
-        for _ in range(2 * self.concurrency):
-            submit()
-        try:
-            while window:
-                number, future = window.pop(0)
-                records, total = future.result()
-                self.pages_read += 1
-                coverage.add(number, self.per_page, len(records), total)
-                submit()
-                yield number, (records, total)
-        finally:  # stopped early, or failed: the pages still in flight are not wanted
-            for _, future in window:
-                future.cancel()
+            answers: Iterator[tuple[int, tuple[Sequence[T], int]]] = ((n, self.fetch(n)) for n in numbers)
+        else:
+            calls = (functools.partial(_numbered, self.fetch, n) for n in numbers)
+            answers = in_order(self.pool, calls, 2 * self.concurrency)
+        for number, (records, total) in answers:
+            self.pages_read += 1
+            coverage.add(number, self.per_page, len(records), total)
+            yield number, (records, total)
 
     def _repair(self, coverage: _Coverage, low: int, high: int) -> Iterator[list[T]]:
         """Read again the tail ranges ``[low, high)`` no page covered (records added meanwhile moved them).

@@ -101,3 +101,10 @@ def test_without_a_company_extra_the_namespace_is_the_connection_id(monkeypatch,
     op = TapTalentExportOperator(task_id="e", resource="jobs", output_path="/x/jobs.jsonl", taptalent_conn_id="tt_prod")
     lineage = op.get_openlineage_facets_on_complete(None)
     assert (lineage.inputs[0].namespace, lineage.inputs[0].name) == ("taptalent://tt_prod", "jobs")
+
+
+def test_a_file_dataset_never_carries_credentials_from_its_uri():
+    from airflow_provider_taptalent.utils.lineage import file_dataset
+
+    assert file_dataset("s3://AKIAX:s3cr3t@lake/tt/jobs.jsonl") == ("s3://lake", "tt/jobs.jsonl")
+    assert file_dataset("file:///data/jobs.jsonl") == ("file", "/data/jobs.jsonl")
