@@ -143,8 +143,13 @@ def test_a_created_at_export_of_the_newest_day_stops_reading_early(history, tmp_
     assert len(pages) < -(-30 * DAYS // 10)  # not every page of the listing
 
 
-def test_an_export_through_failing_and_slow_pages_is_still_complete_and_unique(history, tmp_path, waits):
-    """A third of the requests answer 5xx (half of them after the change), some drop the connection."""
+def test_an_export_through_failing_and_slow_pages_is_still_complete_and_unique(history, tmp_path, waits, monkeypatch):
+    """A third of the requests answer 5xx (half of them after the change), some drop the connection.
+
+    Ten retries a call: with five, one of the ~20 calls fails for good about once in 25 runs (0.35^6).
+    """
+    for name, value in history.airflow_env(max_retries=10).items():
+        monkeypatch.setenv(name, value)
     history.set_faults(rate_5xx=0.3, rate_drop=0.05, latency_ms=5, jitter_ms=5, seed=7)
     try:
         result, rows = export(tmp_path, "candidates", 1, per_page=20, max_concurrency=8, include_match=True)
