@@ -3,21 +3,24 @@ by the same functions whichever client sends it.
 
 :class:`Transport` holds what both share (options, building, reading, logging, reporting);
 :class:`SyncTransport` and :class:`AsyncTransport` differ only in the I/O call. The httpx transport is
-injectable (``httpx.MockTransport`` in tests); by default it is httpx's own, with each attempt's network
-operations bounded by its deadline (:mod:`.deadline`). Retries are not here: see :func:`.steps.send`.
+injectable (``httpx.MockTransport`` in tests); by default it is httpx's own, through the environment's
+proxy if it names one, with each attempt's network operations bounded by its deadline (:mod:`.deadline`).
+Requests go to the transport itself, not through ``httpx.Client`` (see :meth:`Transport.build_request`).
+Retries are not here: see :func:`.steps.send`.
 """
 
 from __future__ import annotations
 
 import email.utils
 import functools
-import http.cookiejar
 import json
 import logging
 import math
 import platform
 import ssl
 import time
+import urllib.parse
+import urllib.request
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
@@ -53,14 +56,17 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-class _NoCookies(http.cookiejar.CookieJar):
-    """The API authenticates by bearer token and sets no cookies: skip httpx's per-response cookie work."""
-
-    def extract_cookies(self, response: Any, request: Any) -> None:
+def environment_proxy(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY``/``HTTP_PROXY``, ``ALL_PROXY``, minus
+    ``NO_PROXY``), as httpx's own clients read it; ``None`` for a direct connection."""
+    parts = urllib.parse.urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    # proxy_bypass_environment: the standard library's NO_PROXY matching (requests uses it too; typeshed
+    # does not list it)
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    if not proxies or bypass(parts.hostname or "", proxies):
         return None
-
-    def add_cookie_header(self, request: Any) -> None:
-        return None
+    return proxies.get(parts.scheme) or proxies.get("all")
 
 
 class Transport:
@@ -85,44 +91,56 @@ class Transport:
         self._injected = transport
         self._user_agent = user_agent
 
-    def client_options(self, *, asynchronous: bool) -> dict[str, Any]:
-        """What both httpx clients are built with; the key only ever goes into the Authorization header."""
-        build = deadline.async_transport if asynchronous else deadline.sync_transport
-        settings = self.settings
+    # What every request carries, worked out once per transport (the key only ever goes into the
+    # Authorization header). The request is built and handed to the httpx *transport* directly: the API
+    # takes no cookies, auth flows or redirects, and httpx.Client's machinery for them was a third of the
+    # client's CPU per request (benchmarks/client_cost.py).
+
+    @functools.cached_property
+    def _headers(self) -> dict[str, str]:
         return {
-            "transport": self._injected or build(verify=_tls_context(), limits=_LIMITS),
-            "cookies": _NoCookies(),
-            "base_url": settings.base_url,
-            "headers": {
-                "Authorization": f"Bearer {settings.api_key}",
-                "Accept": "application/json",
-                "User-Agent": self._user_agent or user_agent(),
-            },
-            "timeout": httpx.Timeout(settings.timeout, connect=min(settings.connect_timeout, settings.timeout)),
-            "follow_redirects": False,
+            "Authorization": f"Bearer {self.settings.api_key}",
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            "Connection": "keep-alive",
+            "User-Agent": self._user_agent or user_agent(),
         }
 
-    def attempt(self, client: httpx.Client | httpx.AsyncClient, step: Exchange[T]) -> _Attempt[T]:
+    @functools.cached_property
+    def _extensions(self) -> dict[str, Any]:
+        settings = self.settings
+        timeout = httpx.Timeout(settings.timeout, connect=min(settings.connect_timeout, settings.timeout))
+        return {"timeout": timeout.as_dict()}
+
+    def _network(self, *, asynchronous: bool) -> Any:
+        """The httpx transport: the injected one, or httpx's own with each attempt bounded by its deadline,
+        through the environment's proxy for the base URL, if it names one."""
+        if self._injected is not None:
+            return self._injected
+        build = deadline.async_transport if asynchronous else deadline.sync_transport
+        return build(verify=_tls_context(), limits=_LIMITS, proxy=environment_proxy(self.settings.base_url))
+
+    def attempt(self, step: Exchange[T]) -> _Attempt[T]:
         """Everything about one attempt but the I/O call: the request, the deadline, the error mapping.
 
-        Used as ``with transport.attempt(client, step) as attempt:``, whose block sends ``attempt.request``
-        and stores ``attempt.response``; ``attempt.result()`` then reads it. (A class, not a generator-based
-        context manager: it runs for every request, and is cheaper so.)
+        Used as ``with transport.attempt(step) as attempt:``, whose block sends ``attempt.request``, reads
+        the answer whole and stores it in ``attempt.response``; ``attempt.result()`` then parses it. (A
+        class, not a generator-based context manager: it runs for every request, and is cheaper so.)
         """
-        return _Attempt(self, step, self.build_request(client, step.call, fallback=step.fallback))
+        return _Attempt(self, step, self.build_request(step.call, fallback=step.fallback))
 
-    def build_request(
-        self, client: httpx.Client | httpx.AsyncClient, call: Call[Any], *, fallback: bool = False
-    ) -> httpx.Request:
-        headers = {contract.IDEMPOTENCY_HEADER: call.idempotency_key} if call.idempotency_key else {}
-        if fallback and self.settings.fallback_api_key:
-            headers["Authorization"] = f"Bearer {self.settings.fallback_api_key}"
-        # One absolute URL string: httpx parses it once, where a relative path plus params is merged and
-        # re-parsed several times (a tenth of the client's own CPU per request).
+    def build_request(self, call: Call[Any], *, fallback: bool = False) -> httpx.Request:
+        headers = self._headers
+        if call.idempotency_key or fallback:
+            headers = dict(headers)
+            if call.idempotency_key:
+                headers[contract.IDEMPOTENCY_HEADER] = call.idempotency_key
+            if fallback and self.settings.fallback_api_key:
+                headers["Authorization"] = f"Bearer {self.settings.fallback_api_key}"
         url = f"{self.settings.base_url}{call.path}"
         if call.params:
             url = f"{url}?{urlencode(call.params)}"
-        return client.build_request(call.method, url, json=call.json, headers=headers or None)
+        return httpx.Request(call.method, url, json=call.json, headers=headers, extensions=self._extensions)
 
     def read_response(self, step: Exchange[T], response: httpx.Response, started: float) -> T:
         """The parsed payload of a success, or the typed error of a failure; logs and reports the attempt."""
@@ -191,52 +209,56 @@ class _Attempt(Generic[T]):
 
 
 class SyncTransport(Transport):
-    """Sends over one pooled ``httpx.Client``, created on first use."""
+    """Sends through one pooled httpx transport, created on first use."""
 
-    _client: httpx.Client | None = None
-
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(**self.client_options(asynchronous=False))
-        return self._client
+    _http: httpx.BaseTransport | None = None
 
     def exchange(self, step: Exchange[T]) -> T:
-        with self.attempt(self.client, step) as attempt:
-            attempt.response = self.client.send(attempt.request)
+        if self._http is None:
+            self._http = self._network(asynchronous=False)
+        with self.attempt(step) as attempt:
+            response = self._http.handle_request(attempt.request)
+            try:
+                response.read()
+            finally:
+                response.close()
+            response.request = attempt.request
+            attempt.response = response
         return attempt.result()
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._http is not None:
+            self._http.close()
+            self._http = None
 
 
 class AsyncTransport(Transport):
-    """Sends over one pooled ``httpx.AsyncClient``, created on first use (inside the running loop).
+    """Sends through one pooled httpx async transport, created on first use (inside the running loop).
 
-    Each wait keeps its own client rather than sharing one per loop: httpcore's pool does work in
+    Each wait keeps its own pool rather than sharing one per loop: httpcore's pool does work in
     proportion to the requests queued on it, so a thousand waits queued on one pool cost far more CPU
     than a thousand small pools (measured: benchmarks/wait_at_scale.py).
     """
 
-    _client: httpx.AsyncClient | None = None
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(**self.client_options(asynchronous=True))
-        return self._client
+    _http: httpx.AsyncBaseTransport | None = None
 
     async def exchange(self, step: Exchange[T]) -> T:
-        with self.attempt(self.client, step) as attempt:
-            attempt.response = await self.client.send(attempt.request)
+        if self._http is None:
+            self._http = self._network(asynchronous=True)
+        with self.attempt(step) as attempt:
+            response = await self._http.handle_async_request(attempt.request)
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            response.request = attempt.request
+            attempt.response = response
         return attempt.result()
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
 
 def _json_or_none(response: httpx.Response) -> Any:
@@ -244,7 +266,7 @@ def _json_or_none(response: httpx.Response) -> Any:
 
     ``json.loads`` reads what pydantic's parser refuses and the standard library accepts (lone surrogates).
     """
-    body = response.read()
+    body = response.content
     try:
         return pydantic_core.from_json(body)
     except ValueError:

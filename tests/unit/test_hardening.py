@@ -51,6 +51,7 @@ class DripServer:
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.request_lines: list[str] = []
 
     def _serve(self) -> None:
         self.sock.settimeout(0.2)
@@ -64,7 +65,7 @@ class DripServer:
     def _drip(self, conn: socket.socket) -> None:
         with conn:
             try:
-                conn.recv(65536)
+                self.request_lines.append(conn.recv(65536).split(b"\r\n", 1)[0].decode())
                 head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(self.body)}\r\n\r\n"
                 conn.sendall(head.encode())
                 for byte in self.body:
@@ -109,6 +110,45 @@ def test_item1_the_async_path_keeps_the_same_deadline(drip):
     with pytest.raises(TapTalentConnectionError, match="timed out"):
         asyncio.run(main())
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_item1_the_deadline_holds_through_the_environments_proxy(monkeypatch, asynchronous):
+    """Before: HTTP(S)_PROXY was ignored (httpx.Client reads no proxy from the environment once it is given
+    a transport, and the hook gave it the deadline-bounded one): behind a proxy, nothing connected. Now the
+    request goes through the proxy, and its deadline holds there too (the proxy drips)."""
+    with DripServer() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        set_connection(monkeypatch, password=TEST_KEY, host="http://taptalent.invalid", extra={"timeout": 0.5})
+
+        async def aget() -> None:
+            async with TapTalentHook(max_retries=0) as hook:
+                await hook.aget_job(1)
+
+        started = time.monotonic()
+        with pytest.raises(TapTalentConnectionError, match="timed out"):
+            asyncio.run(aget()) if asynchronous else TapTalentHook(max_retries=0).get_job(1)
+        assert time.monotonic() - started < 5
+    assert proxy.request_lines == ["GET http://taptalent.invalid/v1/partner/jobs/1 HTTP/1.1"]
+
+
+def test_the_environments_proxy_is_read_as_httpx_reads_it(monkeypatch):
+    from airflow_provider_taptalent.client.transport import environment_proxy
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    assert environment_proxy("https://api.taptalent.io/v1/partner") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    assert environment_proxy("https://api.taptalent.io/v1/partner") == "http://proxy.corp:3128"
+    assert environment_proxy("http://127.0.0.1:8080/v1/partner") is None  # HTTP_PROXY is not set
+    monkeypatch.setenv("ALL_PROXY", "http://all.corp:3128")
+    assert environment_proxy("http://127.0.0.1:8080/v1/partner") == "http://all.corp:3128"
+    monkeypatch.setenv("NO_PROXY", "taptalent.io,127.0.0.1")
+    assert environment_proxy("https://api.taptalent.io/v1/partner") is None
+    assert environment_proxy("http://127.0.0.1:8080/v1/partner") is None
 
 
 def test_item1_an_explicit_request_deadline_is_read_from_the_connection(monkeypatch):
@@ -353,12 +393,17 @@ def test_item7_concurrent_first_polls_share_one_client(api):
     api.get(url__regex=r"/candidates/batch/.*").respond(
         json={"success": True, "data": {"batchId": "b", "status": "COMPLETED", "fileCount": 1, "processedCount": 1}}
     )
-    made: list[httpx.AsyncClient] = []
-    real_init = httpx.AsyncClient.__init__
+    made: list[httpx.AsyncHTTPTransport] = []
+    closed: list[httpx.AsyncHTTPTransport] = []
+    real_init, real_aclose = httpx.AsyncHTTPTransport.__init__, httpx.AsyncHTTPTransport.aclose
 
     def counting_init(self, *args, **kwargs):
         made.append(self)
         real_init(self, *args, **kwargs)
+
+    async def counting_aclose(self):
+        closed.append(self)
+        await real_aclose(self)
 
     async def main() -> None:
         from airflow_provider_taptalent.utils import batches as _batches
@@ -367,10 +412,11 @@ def test_item7_concurrent_first_polls_share_one_client(api):
             await _batches.apoll(hook, ["b1", "b2", "b3", "b4", "b5"])
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(httpx.AsyncClient, "__init__", counting_init)
+        patch.setattr(httpx.AsyncHTTPTransport, "__init__", counting_init)
+        patch.setattr(httpx.AsyncHTTPTransport, "aclose", counting_aclose)
         asyncio.run(main())
     assert len(made) == 1
-    assert made[0].is_closed
+    assert closed == made
 
 
 def test_item13_one_hook_works_under_two_event_loops(api):

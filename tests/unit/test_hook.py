@@ -69,10 +69,16 @@ def test_requests_carry_key_user_agent_and_json_headers(api):
 
 
 def test_timeouts_default_to_30_s_read_and_10_s_connect(api, monkeypatch):
-    assert TapTalentHook()._driver().transport.client.timeout == httpx.Timeout(30, connect=10)
+    route = api.get("/jobs/7").respond(json={"success": True, "data": {"id": 7, "title": "Nurse"}})
+
+    def timeout_sent(hook: TapTalentHook) -> dict[str, float]:
+        hook.get_job(7)
+        return route.calls.last.request.extensions["timeout"]  # what httpcore bounds each operation with
+
+    assert timeout_sent(TapTalentHook()) == httpx.Timeout(30, connect=10).as_dict()
     set_connection(monkeypatch, password=TEST_KEY, host="http://taptalent.test", extra={"timeout": 5})
-    assert TapTalentHook()._driver().transport.client.timeout == httpx.Timeout(5, connect=5)
-    assert TapTalentHook(timeout=12)._driver().transport.client.timeout == httpx.Timeout(12, connect=10)
+    assert timeout_sent(TapTalentHook()) == httpx.Timeout(5, connect=5).as_dict()
+    assert timeout_sent(TapTalentHook(timeout=12)) == httpx.Timeout(12, connect=10).as_dict()
 
 
 @pytest.mark.parametrize(
