@@ -8,6 +8,7 @@ reads them from a connection.
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 from .drivers import AsyncDriver, SyncDriver
@@ -17,13 +18,16 @@ from .settings import ClientSettings
 from .steps import Context, Observer, ResponseCache
 from .transport import AsyncTransport, SyncTransport
 
+_BUILDING = threading.Lock()
+
 
 class DriverHost(ApiMethods):
     """Builds the drivers on first use and closes them.
 
     An ``httpx.AsyncClient`` belongs to the loop it first ran on, so the async driver is kept per event
     loop: a host used under one ``asyncio.run()`` and then another gets a new client for the new loop.
-    Concurrent first calls share one driver (the check is repeated after the only ``await``).
+    Concurrent first calls share one driver: threads by a lock, coroutines by repeating the check after
+    the only ``await``.
 
     :param transport: an ``httpx.BaseTransport`` to send sync requests through (tests: ``MockTransport``).
     :param async_transport: an ``httpx.AsyncBaseTransport`` for the async ones.
@@ -43,11 +47,17 @@ class DriverHost(ApiMethods):
     def _driver(self) -> SyncDriver:
         driver: SyncDriver | None = self.__dict__.get("_sync_driver")
         if driver is None:
-            context = self._context()
-            transport = SyncTransport(
-                context.settings, observer=context.observer, transport=self.transport, user_agent=self.user_agent
-            )
-            driver = self.__dict__["_sync_driver"] = SyncDriver(context, transport)
+            with _BUILDING:  # the threads of a fetch or an export make their first calls together
+                driver = self.__dict__.get("_sync_driver")
+                if driver is None:
+                    context = self._context()
+                    transport = SyncTransport(
+                        context.settings,
+                        observer=context.observer,
+                        transport=self.transport,
+                        user_agent=self.user_agent,
+                    )
+                    driver = self.__dict__["_sync_driver"] = SyncDriver(context, transport)
         return driver
 
     async def _adriver(self) -> AsyncDriver:

@@ -18,6 +18,7 @@ import logging
 import math
 import platform
 import ssl
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -37,6 +38,7 @@ T = TypeVar("T")
 log = logging.getLogger("airflow_provider_taptalent.client")
 #: Idle connections are kept a minute: a wait polling every few seconds reuses its connection.
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=60)
+_OPENING = threading.Lock()
 
 
 def user_agent(product: str = "") -> str:
@@ -213,11 +215,17 @@ class SyncTransport(Transport):
 
     _http: httpx.BaseTransport | None = None
 
+    def _open(self) -> httpx.BaseTransport:
+        """The pool, made once: the threads of a fetch or an export make their first calls together."""
+        with _OPENING:
+            if self._http is None:
+                self._http = self._network(asynchronous=False)
+            return self._http
+
     def exchange(self, step: Exchange[T]) -> T:
-        if self._http is None:
-            self._http = self._network(asynchronous=False)
+        http = self._http or self._open()
         with self.attempt(step) as attempt:
-            response = self._http.handle_request(attempt.request)
+            response = http.handle_request(attempt.request)
             try:
                 response.read()
             finally:

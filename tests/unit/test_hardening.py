@@ -6,6 +6,8 @@ Each test names the item of the hardening issue it covers (``item N``) and faile
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import json
 import math
 import socket
@@ -417,6 +419,31 @@ def test_item7_concurrent_first_polls_share_one_client(api):
         asyncio.run(main())
     assert len(made) == 1
     assert closed == made
+
+
+def test_concurrent_first_calls_from_threads_open_one_pool(api, monkeypatch):
+    """Before: the threads of a fetch making their first calls together each built a driver and opened a
+    pool (four here; all but one never closed). The factory waits for a second caller; with the driver and
+    its pool made once, none comes (each of the two locks alone fails this test: checked)."""
+    from airflow_provider_taptalent.client import deadline
+
+    api.get("/jobs/7").respond(json={"success": True, "data": {"id": 7, "title": "Nurse"}})
+    made: list[object] = []
+    together = threading.Barrier(2, timeout=0.5)
+    real = deadline.sync_transport
+
+    def opening(**options):
+        made.append(options)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            together.wait()
+        return real(**options)
+
+    monkeypatch.setattr(deadline, "sync_transport", opening)
+    hook = TapTalentHook()
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        assert [job.id for job in pool.map(lambda _: hook.get_job(7), range(4))] == [7] * 4
+    hook.close()
+    assert len(made) == 1
 
 
 def test_item13_one_hook_works_under_two_event_loops(api):
