@@ -316,6 +316,17 @@ def test_update_job_sends_only_the_changes(api):
     assert route.calls.last.request.read() == b'{"title":"Staff Data Engineer"}'
 
 
+def test_a_successful_request_writes_nothing_to_the_task_log_at_info(api, caplog):
+    """A sync makes thousands of requests: at INFO the task log gets no line for them (ours are at DEBUG;
+    Airflow keeps httpx's own logger at WARNING, and the hook no longer goes through httpx.Client's)."""
+    api.get("/jobs/3").respond(json={"success": True, "data": {"id": 3}})
+    hook = TapTalentHook()
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            hook.get_job(3)
+    assert [(r.name, r.getMessage()) for r in caplog.records] == []
+
+
 @pytest.mark.parametrize("backend", ["plain StatsD", "tags"])
 def test_each_attempt_is_logged_and_measured(api, waits, caplog, monkeypatch, backend):
     monkeypatch.setenv("AIRFLOW__METRICS__STATSD_ON", "True")  # a metrics backend is configured
