@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import ipaddress
 import json
 import logging
 import math
@@ -60,15 +61,26 @@ def _tls_context() -> ssl.SSLContext:
 
 def environment_proxy(url: str) -> str | None:
     """The proxy the environment names for ``url`` (``HTTPS_PROXY``/``HTTP_PROXY``, ``ALL_PROXY``, minus
-    ``NO_PROXY``), as httpx's own clients read it; ``None`` for a direct connection."""
+    ``NO_PROXY``), as httpx's own clients read it; ``None`` for a direct connection, which a loopback host
+    (the sandbox) always gets: no proxy reaches this machine's own 127.0.0.1."""
     parts = urllib.parse.urlsplit(url)
     proxies = urllib.request.getproxies_environment()
+    host = parts.hostname or ""
     # proxy_bypass_environment: the standard library's NO_PROXY matching (requests uses it too; typeshed
     # does not list it)
     bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
-    if not proxies or bypass(parts.hostname or "", proxies):
+    if not proxies or _loopback(host) or bypass(host, proxies):
         return None
     return proxies.get(parts.scheme) or proxies.get("all")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Transport:

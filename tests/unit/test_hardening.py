@@ -136,6 +136,16 @@ def test_item1_the_deadline_holds_through_the_environments_proxy(monkeypatch, as
     assert proxy.request_lines == ["GET http://taptalent.invalid/v1/partner/jobs/1 HTTP/1.1"]
 
 
+def test_a_sandbox_on_loopback_is_reached_directly_whatever_proxy_the_environment_names(sandbox_conn, monkeypatch):
+    """A machine whose environment names a proxy (for package registries, say) still runs the demo and the
+    tests: port 1 answers nothing, so a request sent through it would fail."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")
+    monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:1")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert TapTalentHook(max_retries=0).list_jobs(page_number=1, per_page=10).total_jobs >= 0
+
+
 def test_the_environments_proxy_is_read_as_httpx_reads_it(monkeypatch):
     from airflow_provider_taptalent.client.transport import environment_proxy
 
@@ -145,12 +155,15 @@ def test_the_environments_proxy_is_read_as_httpx_reads_it(monkeypatch):
     assert environment_proxy("https://api.taptalent.io/v1/partner") is None
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
     assert environment_proxy("https://api.taptalent.io/v1/partner") == "http://proxy.corp:3128"
-    assert environment_proxy("http://127.0.0.1:8080/v1/partner") is None  # HTTP_PROXY is not set
+    assert environment_proxy("http://sandbox.corp:8080/v1/partner") is None  # HTTP_PROXY is not set
     monkeypatch.setenv("ALL_PROXY", "http://all.corp:3128")
-    assert environment_proxy("http://127.0.0.1:8080/v1/partner") == "http://all.corp:3128"
-    monkeypatch.setenv("NO_PROXY", "taptalent.io,127.0.0.1")
+    assert environment_proxy("http://sandbox.corp:8080/v1/partner") == "http://all.corp:3128"
+    # a sandbox on this machine is never reached through a proxy (a proxy for package registries, say)
+    for local in ("http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080", "http://127.0.0.2"):
+        assert environment_proxy(f"{local}/v1/partner") is None, local
+    monkeypatch.setenv("NO_PROXY", "taptalent.io,sandbox.corp")
     assert environment_proxy("https://api.taptalent.io/v1/partner") is None
-    assert environment_proxy("http://127.0.0.1:8080/v1/partner") is None
+    assert environment_proxy("http://sandbox.corp:8080/v1/partner") is None
 
 
 def test_item1_an_explicit_request_deadline_is_read_from_the_connection(monkeypatch):
