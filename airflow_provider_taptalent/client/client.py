@@ -24,8 +24,8 @@ _BUILDING = threading.Lock()
 class DriverHost(ApiMethods):
     """Builds the drivers on first use and closes them.
 
-    An ``httpx.AsyncClient`` belongs to the loop it first ran on, so the async driver is kept per event
-    loop: a host used under one ``asyncio.run()`` and then another gets a new client for the new loop.
+    An async connection pool belongs to the loop it first ran on, so the async driver is kept per event
+    loop: a host used under one ``asyncio.run()`` and then another gets a new pool for the new loop.
     Concurrent first calls share one driver: threads by a lock, coroutines by repeating the check after
     the only ``await``.
 
