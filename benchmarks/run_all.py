@@ -16,6 +16,7 @@ from pathlib import Path
 SCRIPTS = (
     "sandbox_throughput",
     "client_cost",
+    "client_cost --statsd",
     "fetch_concurrency",
     "upload_concurrency",
     "parse_cost",
@@ -31,16 +32,17 @@ def main() -> int:
     home = tempfile.mkdtemp(prefix="taptalent-bench-")
     env = {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "PYTHONPATH": str(repo)}
     failed = []
-    for name in SCRIPTS:
-        print(f"\n### {name}\n", flush=True)
+    for script in SCRIPTS:
+        name, *flags = script.split()
+        print(f"\n### {script}\n", flush=True)
         # Log lines go to the discarded stderr/stdout of the script's components; tables are on stdout.
         result = subprocess.run(
-            [sys.executable, "-m", f"benchmarks.{name}"], cwd=repo, env=env, capture_output=True, text=True
+            [sys.executable, "-m", f"benchmarks.{name}", *flags], cwd=repo, env=env, capture_output=True, text=True
         )
         lines = [line for line in result.stdout.splitlines() if not line.startswith("20")]  # drop log lines
         print("\n".join(lines), flush=True)
         if result.returncode:
-            failed.append(name)
+            failed.append(script)
             print(result.stderr[-3000:], file=sys.stderr)
     return 1 if failed else 0
 

@@ -147,8 +147,9 @@ def main() -> None:
         raw_started, raw_before = time.time(), cpu_seconds()
         asyncio.run(raw_wait_all(api, key, raw_batches, args.poll))
         raw_share = (cpu_seconds() - raw_before) / (time.time() - raw_started)
-        # Memory in a run of its own, on batches that never finish during it.
-        per_trigger = memory_per_trigger([b for b, _ in upload_batches(api, key, args.triggers)], args.poll, 12)
+        # Memory in a run of its own, on batches that never finish during it (12 s, or less for short batches).
+        window = min(12.0, args.seconds / 2)
+        per_trigger = memory_per_trigger([b for b, _ in upload_batches(api, key, args.triggers)], args.poll, window)
     pokes = args.triggers * (args.seconds / args.poll)
     print(
         table(
