@@ -105,13 +105,9 @@ class Transport:
         self._injected = transport
         self._user_agent = user_agent
 
-    # What every request carries, worked out once per transport (the key only ever goes into the
-    # Authorization header). The request is built and handed to the httpx *transport* directly: the API
-    # takes no cookies, auth flows or redirects, and httpx.Client's machinery for them was a third of the
-    # client's CPU per request (benchmarks/client_cost.py).
-
     @functools.cached_property
     def _headers(self) -> dict[str, str]:
+        """What every request carries, worked out once (the key only ever goes into this header)."""
         return {
             "Authorization": f"Bearer {self.settings.api_key}",
             "Accept": "application/json",
@@ -144,6 +140,12 @@ class Transport:
         return _Attempt(self, step, self.build_request(step.call, fallback=step.fallback))
 
     def build_request(self, call: Call[Any], *, fallback: bool = False) -> httpx.Request:
+        """The request, whole: one absolute URL, the connection's headers and timeouts.
+
+        It is handed to the httpx *transport* itself, not sent through ``httpx.Client``: the API takes no
+        cookies, auth flows or redirects (a 3xx is an error), and the client's machinery for them was a
+        third of the CPU per request (``benchmarks/client_cost.py``).
+        """
         headers = self._headers
         if call.idempotency_key or fallback:
             headers = dict(headers)
