@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import logging
 import re
+import zlib
 
 import httpx
 import pytest
@@ -66,6 +69,18 @@ def test_requests_carry_key_user_agent_and_json_headers(api):
         r"airflow-provider-taptalent/\S+ \(airflow/\S+; python/\S+; httpx/\S+\)", request.headers["User-Agent"]
     )
     assert "Idempotency-Key" not in request.headers
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_compressed_answer_is_asked_for_and_read(api, encoding):
+    """The hook builds its own headers (no httpx.Client defaults): it still offers and decodes compression."""
+    body = json.dumps({"success": True, "data": {"id": 5, "title": "Compressed"}}).encode()
+    route = api.get("/jobs/5").respond(
+        content=gzip.compress(body) if encoding == "gzip" else zlib.compress(body),
+        headers={"Content-Encoding": encoding, "Content-Type": "application/json"},
+    )
+    assert TapTalentHook().get_job(5).title == "Compressed"
+    assert encoding in route.calls.last.request.headers["Accept-Encoding"]
 
 
 def test_timeouts_default_to_30_s_read_and_10_s_connect(api, monkeypatch):
