@@ -19,6 +19,9 @@ from airflow_provider_taptalent.sandbox.people import api_key
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# The sandbox and Airflow run on loopback: never through a proxy the environment names (for registries).
+for _name in ("NO_PROXY", "no_proxy"):
+    os.environ[_name] = ",".join(filter(None, [os.environ.get(_name), "127.0.0.1", "localhost", "::1"]))
 
 
 def airflow_env(home: Path, *, fresh: bool) -> dict[str, str]:
