@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -48,11 +50,27 @@ def sandbox_process(*flags: str, seed: int = 0, startup: float = 20) -> Iterator
         process.wait(timeout=10)
 
 
+def cpu_seconds() -> float:
+    """This process's CPU time so far (user + system, every thread)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def log_to_file(path: str) -> None:
+    """The provider's log lines go to a file, as a triggerer writes each trigger's log to a file: a
+    console renderer on a terminal would cost more than everything measured here."""
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    for name in ("airflow_provider_taptalent", "airflow.triggers", "httpx"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
 def task_logging() -> None:
     """Logging as it runs in a task: the INFO level and a handler that writes every line it gets (to
     /dev/null: written, not discarded early). Never switched off to flatter a figure."""
-    import logging
-
     devnull = open(os.devnull, "w")  # noqa: SIM115 (the handler's stream for the whole run)
     logging.basicConfig(level=logging.INFO, stream=devnull, force=True)
 

@@ -20,7 +20,6 @@ import argparse
 import json
 import logging
 import os
-import resource
 import socket
 import statistics
 import time
@@ -28,14 +27,9 @@ from collections.abc import Callable
 
 import httpx
 
-from benchmarks._common import connection_env, sandbox_process, table
+from benchmarks._common import connection_env, cpu_seconds, sandbox_process, table
 
 ROUNDS = 5
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def measure(call: Callable[[], object], requests: int) -> tuple[float, float]:

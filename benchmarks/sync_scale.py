@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -23,12 +22,7 @@ from types import SimpleNamespace
 
 import httpx
 
-from benchmarks._common import connection_env, sandbox_process, table, task_logging
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+from benchmarks._common import connection_env, cpu_seconds, sandbox_process, table, task_logging
 
 
 def _records(n: int, tag: str) -> list[dict]:
@@ -56,22 +50,22 @@ def _sync(records: list[dict], state: Path, concurrency: int) -> tuple[dict, flo
         task_id="sync", jobs=records, state_path=str(state), max_concurrency=concurrency, adopt_existing=False
     )
     execute = getattr(type(operator).execute, "__wrapped__", type(operator).execute)
-    cpu, wall = _cpu(), time.perf_counter()
+    cpu, wall = cpu_seconds(), time.perf_counter()
     try:
         counts = execute(operator, {"ti": ti})
     finally:
         sync_state.SyncState.save = real_save  # type: ignore[method-assign]
-    return counts, _cpu() - cpu, time.perf_counter() - wall, saves["n"]
+    return counts, cpu_seconds() - cpu, time.perf_counter() - wall, saves["n"]
 
 
 def _bare_post_cpu(root: str, key: str, n: int) -> float:
     body = {"title": "Engineer", "city": "Berlin", "state": "Berlin", "country": "Germany"}
     with httpx.Client(base_url=f"{root}/v1/partner", headers={"Authorization": f"Bearer {key}"}) as client:
         client.get("/jobs")
-        cpu = _cpu()
+        cpu = cpu_seconds()
         for i in range(n):
             client.post("/jobs", json={**body, "title": f"Bare {i}"}, headers={"Idempotency-Key": f"bare-{i}"})
-        return (_cpu() - cpu) / n
+        return (cpu_seconds() - cpu) / n
 
 
 def main() -> None:

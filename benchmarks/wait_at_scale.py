@@ -21,23 +21,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import httpx
 
-from benchmarks._common import connection_env, sandbox_process, table
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+from benchmarks._common import connection_env, cpu_seconds, log_to_file, sandbox_process, table
 
 
 def upload_batches(api: str, key: str, count: int) -> list[tuple[int, float]]:
@@ -102,6 +97,19 @@ async def transport_wait_all(api: str, key: str, batch_ids: list[int], poll: flo
     await asyncio.gather(*(one(b) for b in batch_ids))
 
 
+def share_of_core(
+    polls: Callable[[str, str, list[int], float], Coroutine[Any, Any, None]],
+    api: str,
+    key: str,
+    accepted: list[tuple[int, float]],
+    poll: float,
+) -> float:
+    """The CPU share of one core that a floor's ``polls`` take, run until every batch finished."""
+    started, before = time.time(), cpu_seconds()
+    asyncio.run(polls(api, key, [batch_id for batch_id, _ in accepted], poll))
+    return (cpu_seconds() - before) / (time.time() - started)
+
+
 def memory_per_trigger(batch_ids: list[int], poll: float, seconds: float) -> float:
     """Peak Python memory of the waits, per trigger (tracemalloc; a run of its own: tracing slows CPU)."""
     tracemalloc.start()
@@ -135,18 +143,6 @@ def one_poke_cpu(batch_id: int, runs: int = 3) -> float:
     return statistics.median(costs)
 
 
-def log_to_file(path: str) -> None:
-    """The provider's log lines go to a file, as a triggerer writes each trigger's log to a file: a
-    console renderer on a terminal would cost more than everything measured here."""
-    handler = logging.FileHandler(path)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    for name in ("airflow_provider_taptalent", "airflow.triggers", "httpx"):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--triggers", type=int, default=1000)
@@ -165,14 +161,8 @@ def main() -> None:
         wall, cpu = time.time() - started, cpu_seconds() - cpu_before
         delays = sorted(fired[b] - finished_at[b] for b in fired)
         poke_cpu = one_poke_cpu(accepted[0][0])
-        raw_batches = [b for b, _ in upload_batches(api, key, args.triggers)]
-        raw_started, raw_before = time.time(), cpu_seconds()
-        asyncio.run(raw_wait_all(api, key, raw_batches, args.poll))
-        raw_share = (cpu_seconds() - raw_before) / (time.time() - raw_started)
-        floor_batches = [b for b, _ in upload_batches(api, key, args.triggers)]
-        floor_started, floor_before = time.time(), cpu_seconds()
-        asyncio.run(transport_wait_all(api, key, floor_batches, args.poll))
-        floor_share = (cpu_seconds() - floor_before) / (time.time() - floor_started)
+        raw_share = share_of_core(raw_wait_all, api, key, upload_batches(api, key, args.triggers), args.poll)
+        floor_share = share_of_core(transport_wait_all, api, key, upload_batches(api, key, args.triggers), args.poll)
         # Memory in a run of its own, on batches that never finish during it (12 s, or less for short batches).
         window = min(12.0, args.seconds / 2)
         per_trigger = memory_per_trigger([b for b, _ in upload_batches(api, key, args.triggers)], args.poll, window)

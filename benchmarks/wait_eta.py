@@ -18,21 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import statistics
 import time
 
 import httpx
 
-from benchmarks._common import connection_env, sandbox_process, table
-from benchmarks.wait_at_scale import log_to_file
+from benchmarks._common import connection_env, cpu_seconds, log_to_file, sandbox_process, table
 
 FILES = 20
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def upload(api: str, key: str, count: int, seconds: float) -> dict[int, float]:

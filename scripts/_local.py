@@ -14,14 +14,12 @@ from pathlib import Path
 
 import httpx
 
-from airflow_provider_taptalent.sandbox.cli import free_port
+from airflow_provider_taptalent.sandbox.cli import free_port, keep_loopback_off_proxies
 from airflow_provider_taptalent.sandbox.people import api_key
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-# The sandbox and Airflow run on loopback: never through a proxy the environment names (for registries).
-for _name in ("NO_PROXY", "no_proxy"):
-    os.environ[_name] = ",".join(filter(None, [os.environ.get(_name), "127.0.0.1", "localhost", "::1"]))
+keep_loopback_off_proxies(os.environ)  # the sandbox and Airflow run on loopback
 
 
 def airflow_env(home: Path, *, fresh: bool) -> dict[str, str]:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_taptalent.sandbox.cli import keep_loopback_off_proxies
+
 REPO = Path(__file__).resolve().parent.parent
 _HOME = Path(tempfile.mkdtemp(prefix="taptalent-airflow-home-"))
 # One DAG folder holds the test DAGs and the shipped examples (linked, not copied, with their data):
@@ -34,11 +36,9 @@ os.environ.update(
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
     }
 )
-# Every server a test starts is on loopback: never through a proxy the machine's environment names (for
-# package registries, say). The hook goes direct to loopback by itself (tested with NO_PROXY unset); this
-# covers the tests' own httpx calls, the components they start and their children.
-for _name in ("NO_PROXY", "no_proxy"):
-    os.environ[_name] = ",".join(filter(None, [os.environ.get(_name), "127.0.0.1", "localhost", "::1"]))
+# Every server a test starts is on loopback. The hook goes direct to loopback by itself (tested with
+# NO_PROXY unset); this covers the tests' own httpx calls, the components they start and their children.
+keep_loopback_off_proxies(os.environ)
 
 #: a well-formed test key, for unit tests that never reach a server
 TEST_KEY = "sk_test_AbCdEfGhIjKlMnOpQrStUv"

@@ -244,7 +244,6 @@ class SyncTransport(Transport):
                 response.read()
             finally:
                 response.close()
-            response.request = attempt.request
             attempt.response = response
         return attempt.result()
 
@@ -273,7 +272,6 @@ class AsyncTransport(Transport):
                 await response.aread()
             finally:
                 await response.aclose()
-            response.request = attempt.request
             attempt.response = response
         return attempt.result()
 

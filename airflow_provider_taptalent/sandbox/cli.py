@@ -7,7 +7,7 @@ import ipaddress
 import json
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 
 from airflow_provider_taptalent.sandbox.config import Faults, SandboxConfig, WebhookSettings
 from airflow_provider_taptalent.sandbox.history import History
@@ -106,6 +106,16 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def keep_loopback_off_proxies(environ: MutableMapping[str, str]) -> None:
+    """Add the loopback hosts to ``NO_PROXY`` (both spellings), so that this process and its children
+    reach a local sandbox directly whatever proxy the environment names (for package registries, say)."""
+    for name in ("NO_PROXY", "no_proxy"):
+        environ[name] = ",".join(filter(None, [environ.get(name), *LOOPBACK_HOSTS]))
 
 
 def banner(host: str, port: int, api_key: str) -> str:
