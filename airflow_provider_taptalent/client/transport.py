@@ -31,7 +31,7 @@ import pydantic_core
 
 from . import contract, deadline
 from .calls import Call
-from .errors import TapTalentConnectionError, TapTalentError, error_from_response
+from .errors import TapTalentConfigurationError, TapTalentConnectionError, TapTalentError, error_from_response
 from .settings import ClientSettings
 from .steps import Exchange, Observer
 
@@ -71,7 +71,10 @@ def environment_proxy(url: str) -> str | None:
     bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
     if not proxies or _loopback(host) or bypass(host, proxies):
         return None
-    return proxies.get(parts.scheme) or proxies.get("all")
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy:
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"  # a bare host:port, as httpx and curl read it
 
 
 def _loopback(host: str) -> bool:
@@ -128,7 +131,22 @@ class Transport:
         if self._injected is not None:
             return self._injected
         build = deadline.async_transport if asynchronous else deadline.sync_transport
-        return build(verify=_tls_context(), limits=_LIMITS, proxy=environment_proxy(self.settings.base_url))
+        proxy = environment_proxy(self.settings.base_url)
+        try:
+            return build(verify=_tls_context(), limits=_LIMITS, proxy=proxy)
+        except (ValueError, ImportError) as error:
+            if proxy is None:
+                raise
+            # httpx's message repeats the proxy URL, which may hold a password: it is not passed on
+            scheme = urllib.parse.urlsplit(proxy).scheme
+            reason = (
+                f"a {scheme} proxy needs the socksio package (pip install 'httpx[socks]')"
+                if isinstance(error, ImportError)
+                else f"it must be an http://, https:// or socks5:// URL, not {scheme}://"
+            )
+            raise TapTalentConfigurationError(
+                f"The proxy the environment names (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) is unusable: {reason}"
+            ) from None
 
     def attempt(self, step: Exchange[T]) -> _Attempt[T]:
         """Everything about one attempt but the I/O call: the request, the deadline, the error mapping.

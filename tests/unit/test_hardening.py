@@ -13,6 +13,7 @@ import math
 import socket
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -164,6 +165,30 @@ def test_the_environments_proxy_is_read_as_httpx_reads_it(monkeypatch):
     monkeypatch.setenv("NO_PROXY", "taptalent.io,sandbox.corp")
     assert environment_proxy("https://api.taptalent.io/v1/partner") is None
     assert environment_proxy("http://sandbox.corp:8080/v1/partner") is None
+    monkeypatch.delenv("NO_PROXY")
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.corp:3128")  # no scheme: http, as httpx and curl take it
+    assert environment_proxy("https://api.taptalent.io/v1/partner") == "http://proxy.corp:3128"
+
+
+@pytest.mark.parametrize(
+    ("proxy", "says"),
+    [("ftp://ops:s3cret@proxy.corp:21", "not ftp://"), ("socks5://ops:s3cret@proxy.corp:1080", "socksio")],
+)
+def test_an_unusable_proxy_in_the_environment_is_a_typed_error_without_its_password(monkeypatch, proxy, says):
+    """Before: httpx's ValueError (or ImportError) escaped, its message repeating the proxy URL and password."""
+    import importlib.util
+
+    if says == "socksio" and importlib.util.find_spec("socksio") is not None:
+        pytest.skip("socksio is installed: a socks5 proxy is usable")
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", proxy)
+    set_connection(monkeypatch, password=TEST_KEY, host="http://taptalent.invalid")
+    with pytest.raises(TapTalentConfigurationError, match="environment names") as caught:
+        TapTalentHook(max_retries=0).get_job(1)
+    assert says in str(caught.value)
+    logged = "".join(traceback.format_exception(caught.value))  # what a task log shows, chained errors too
+    assert "s3cret" not in logged
 
 
 def test_item1_an_explicit_request_deadline_is_read_from_the_connection(monkeypatch):
