@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any, Literal
 
 from airflow_provider_taptalent.client.errors import TapTalentInputError
@@ -55,10 +56,24 @@ _COUNTRIES = {
     "ID": "Indonesia", "IDN": "Indonesia", "MY": "Malaysia", "MYS": "Malaysia", "ZA": "South Africa",
     "ZAF": "South Africa", "AR": "Argentina", "ARG": "Argentina", "CO": "Colombia", "COL": "Colombia",
 }  # fmt: skip
+#: what remote postings name instead of a country (a country's name counts too)
+_REGIONS = frozenset(
+    {"europe", "eu", "emea", "americas", "north america", "south america", "latin america", "latam", "apac",
+     "asia", "asia pacific", "asia-pacific", "africa", "middle east", "mena", "oceania", "nordics", "dach",
+     "benelux", "worldwide", "global", "anywhere", "international", "cet", "est", "pst", "us time zones"}
+)  # fmt: skip
 _REMOTE = re.compile(r"\bremote\b|\banywhere\b", re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s*(?:;|\||/|\bor\b|\band\b|\n)\s*", re.IGNORECASE)
 _MODE_WORDS = re.compile(r"hybrid|on-?site|in[- ]office|in person", re.IGNORECASE)
-_BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote)\b[^>]*>", re.I)
+_BLOCK_TAGS = frozenset("p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article blockquote".split())
+_SKIPPED_TAGS = frozenset({"script", "style"})
+_MARKED_SECTION = re.compile(r"<!\[(?!CDATA\[)")
+#: escaped markup, told apart from escaped text ("List&lt;T&gt;") by the tag names descriptions use
+_ESCAPED_TAG = re.compile(
+    r"&(?:amp;)*lt;\s*/?(?:p|div|br|li|ul|ol|h[1-6]|span|a|b|i|u|em|strong|table|tr|td|th|img|section"
+    r"|article|blockquote|script|style|font|hr|pre|code)\b",
+    re.IGNORECASE,
+)
 
 
 def field(record: Mapping[str, Any], path: str) -> Any:
@@ -74,20 +89,60 @@ def field(record: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+class _TextParser(HTMLParser):
+    """The text of an HTML fragment: block elements end a line, ``script`` and ``style`` are dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
 def html_to_text(value: str | None) -> str | None:
-    """Plain text from an HTML description, entity-escaped once or twice (as Greenhouse sends it)."""
+    """Plain text from an HTML description, entity-escaped once or twice (as Greenhouse sends it).
+
+    Read by the standard library's :class:`html.parser.HTMLParser` (linear time): text such as
+    ``"3 < 5 and 7 > 2"``, ``List&lt;T&gt;`` or a ``>`` inside an attribute is kept; ``script`` and ``style``
+    contents are dropped; block elements end a line.
+    """
     if not value:
         return None
     text = value
-    for _ in range(3):  # "&amp;lt;p&amp;gt;" -> "&lt;p&gt;" -> "<p>"
-        unescaped = html.unescape(text)
-        if unescaped == text:
+    # Escaped markup ("&lt;p&gt;", or "&amp;lt;p&amp;gt;" escaped twice) is unescaped until its tags are
+    # tags; markup that already has tags is parsed as it is, its entities decoded once, as text.
+    for _ in range(2):
+        if "<" in text or not _ESCAPED_TAG.search(text):
             break
-        text = unescaped
-    text = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", text, flags=re.I | re.S)
-    text = _BLOCK_TAGS.sub("\n", text)
-    text = re.sub(r"<[^>]+>", "", text)
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+        text = html.unescape(text)
+    parser = _TextParser()
+    # After the last ">" no tag can end: that tail is text. Fed as such (its "<" escaped), it keeps the
+    # parser linear where an older CPython's HTMLParser rescans to the end from every unclosed "<".
+    text = _MARKED_SECTION.sub("&lt;![", text)  # older CPythons raise AssertionError on "<![x"
+    end = text.rfind(">") + 1
+    parser.feed(text[:end])
+    parser.feed(text[end:].replace("<", "&lt;"))
+    parser.close()
+    lines = [" ".join(line.split()) for line in "".join(parser.parts).splitlines()]
     return "\n".join(line for line in lines if line) or None
 
 
@@ -145,6 +200,8 @@ def parse_location(
     default_country: str | None = None,
     missing_state: MissingState = "city",
     multi: MultiLocation = "first",
+    remote: bool = False,
+    remote_country: str | None = None,
 ) -> Place:
     """City, state and country from a job board's location text.
 
@@ -155,6 +212,10 @@ def parse_location(
         ``"country"`` repeats the country, ``"fail"`` refuses the record.
     :param multi: several places (``"New York City, NY; San Francisco, CA"``, ``"San Francisco or Remote"``):
         ``"first"`` takes the first one that is not only "Remote", ``"fail"`` refuses the record.
+    :param remote: the posting is remote (its ATS says so), whatever the text says.
+    :param remote_country: the country of a remote posting whose place is only a region (``"Remote
+        (Europe)"``, ``"North America"``) or nothing (``"Remote"``). Without it the region stands as the
+        country (``Remote, Remote, Europe``), and ``default_country`` where the text names none.
 
     A two-letter code after a city is read as a US state (``"Austin, TX"``) unless ``default_country`` is
     another country and the code is a country's (``"Berlin, DE"`` with ``default_country="Germany"``).
@@ -162,20 +223,22 @@ def parse_location(
     """
     if not text or not text.strip():
         raise TapTalentInputError("no location", details={"location": "required: city, state and country"})
-    places = [p.strip(" ,()") for p in _SEPARATORS.split(text.strip()) if p and p.strip(" ,()")]
+    # Whitespace runs collapsed first (in linear time): the separators' patterns then never rescan them.
+    flat = "\n".join(" ".join(line.split()) for line in text.splitlines())
+    places = [p.strip(" ,()") for p in _SEPARATORS.split(flat.strip()) if p and p.strip(" ,()")]
     if len(places) > 1 and multi == "fail":
         raise TapTalentInputError(
             "several locations", details={"location": f"{text!r} names {len(places)} places (multi='fail')"}
         )
-    remote = bool(_REMOTE.search(text))
+    remote = remote or bool(_REMOTE.search(flat))
     on_site = [p for p in places if not _REMOTE.fullmatch(p)]
     chosen = re.sub(r"[()]|\s[-\u2013\u2014]\s", ",", on_site[0] if on_site else "")
     parts = [q.strip() for q in chosen.split(",") if q.strip()]
     parts = [q for q in parts if not _REMOTE.fullmatch(q) and not _MODE_WORDS.fullmatch(q)]
     remote_here = bool(on_site) and bool(_REMOTE.search(on_site[0]))  # "Remote (Europe)", not "SF or Remote"
-    if not parts or (remote_here and len(parts) == 1):
-        region = country_name(parts[0] if parts else None) or country_name(default_country) or "Remote"
-        return Place("Remote", "Remote", region, remote=True)
+    region_only = len(parts) == 1 and (remote_here or (remote and _is_region(parts[0])))
+    if not parts or region_only:
+        return remote_place(parts[0] if parts else None, default_country, remote_country)
     city = parts[0]
     state: str | None = None
     country: str | None = None
@@ -191,13 +254,31 @@ def parse_location(
     country = country or country_name(default_country)
     if country is None:
         raise TapTalentInputError("no country", details={"location": f"{text!r} names no country: set default_country"})
-    if state is None:
+    return Place(city, _state(city, state, country, missing_state, text), country, remote=remote)
+
+
+def remote_place(region: str | None, default_country: str | None, remote_country: str | None) -> Place:
+    """A remote posting's place: a country it names, else ``remote_country``, else the region it names
+    (``"Europe"``), else ``default_country``, else ``"Remote"``."""
+    if region and _is_country(region):
+        country = country_name(region)
+    else:
+        country = country_name(remote_country) or region or country_name(default_country)
+    return Place("Remote", "Remote", country or "Remote", remote=True)
+
+
+def _state(city: str, state: str | None, country: str, missing_state: MissingState, text: object) -> str:
+    if not state:
         if missing_state == "fail":
             raise TapTalentInputError(
                 "no state", details={"location": f"{text!r} names no state (missing_state='fail')"}
             )
         state = city if missing_state == "city" else country
-    return Place(city, _US_STATES.get(state.upper(), state), country, remote=remote)
+    return _US_STATES.get(state.upper(), state)
+
+
+def _is_region(text: str) -> bool:
+    return text.lower() in _REGIONS or _is_country(text)
 
 
 def _is_country(text: str) -> bool:
@@ -205,6 +286,8 @@ def _is_country(text: str) -> bool:
 
 
 Mapper = Callable[[dict[str, Any]], dict[str, Any]]
+#: a structured place as an ATS sends it: city, region, country (each may be missing)
+Address = tuple[Any, Any, Any]
 
 
 @dataclass(frozen=True)
@@ -215,11 +298,80 @@ class Options:
     missing_state: MissingState = "city"
     multi: MultiLocation = "first"
     description: DescriptionPolicy = "truncate"
+    remote_country: str | None = None
 
-    def place(self, text: str | None) -> Place:
+    def place(self, text: str | None, *, remote: bool = False, country: str | None = None) -> Place:
+        """``text`` read with these options; ``country``, from the record's own fields, comes first."""
         return parse_location(
-            text, default_country=self.default_country, missing_state=self.missing_state, multi=self.multi
+            text,
+            default_country=country or self.default_country,
+            missing_state=self.missing_state,
+            multi=self.multi,
+            remote=remote,
+            remote_country=country or self.remote_country,
         )
+
+    def locate(
+        self, primary: Sequence[Address | Any], secondary: Sequence[Sequence[Address | Any]], *, remote: bool
+    ) -> Place:
+        """A posting's place from its ATS's fields: structured addresses first, free text last.
+
+        ``primary`` describes the posting's main place, most trusted first (addresses as
+        :data:`Address` tuples, texts as strings); ``secondary`` its other places, each described the same
+        way, tried when the primary ones name no country. With ``multi="fail"`` a secondary place refuses
+        the record.
+        """
+        others = [kept for kept in map(_present, secondary) if kept]
+        if others and self.multi == "fail":
+            raise TapTalentInputError(
+                "several locations",
+                details={"location": f"the posting names {1 + len(others)} places (multi='fail')"},
+            )
+        first_error: TapTalentInputError | None = None
+        countries: list[str] = []
+        for group in [_present(primary), *others]:  # each place's texts read with its own address's country
+            country = next((country_name(str(a[2])) for a in group if isinstance(a, tuple) and a[2]), None)
+            countries += [country] if country else []
+            for candidate in group:
+                if isinstance(candidate, tuple):
+                    city, region, found = (str(v).strip() if v else "" for v in candidate)
+                    if city and found:
+                        state = _state(city, region, country_name(found) or found, self.missing_state, candidate)
+                        return Place(city, state, country_name(found) or found, remote=remote)
+                    if not city:
+                        continue
+                    candidate = ", ".join(p for p in (city, region) if p)
+                try:
+                    return self.place(candidate, remote=remote, country=country)
+                except TapTalentInputError as error:
+                    if "names no country" not in str(error.details.get("location", "")):
+                        raise
+                    first_error = first_error or error
+        country = next(iter(countries), None)
+        if remote or country:
+            fallback = remote_place(country, self.default_country, self.remote_country)
+            return Place(fallback.city, fallback.state, fallback.country, remote=remote)
+        raise first_error or TapTalentInputError(
+            "no location", details={"location": "required: city, state and country"}
+        )
+
+
+def _present(candidates: Sequence[Address | Any]) -> list[Address | str]:
+    """The candidates that say something: addresses with a city or a country, non-blank texts."""
+    kept: list[Address | str] = []
+    for candidate in candidates:
+        says = candidate[0] or candidate[2] if isinstance(candidate, tuple) else isinstance(candidate, str)
+        if says and (isinstance(candidate, tuple) or candidate.strip()) and candidate not in kept:
+            kept.append(candidate)
+    return kept
+
+
+def _postal(address: Any) -> Address:
+    """Ashby's ``address.postalAddress`` (schema.org PostalAddress) as an :data:`Address`."""
+    postal = field(address, "postalAddress") if isinstance(address, Mapping) else None
+    if not isinstance(postal, Mapping):
+        return (None, None, None)
+    return (postal.get("addressLocality"), postal.get("addressRegion"), postal.get("addressCountry"))
 
 
 @dataclass(frozen=True)
@@ -260,42 +412,59 @@ def _job(opts: Options, place: Place, title: Any, description: str | None, mode:
     return {k: v for k, v in fields.items() if v not in (None, "")}
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _greenhouse(record: dict[str, Any], opts: Options) -> dict[str, Any]:
-    place = opts.place(field(record, "location.name") or field(record, "offices.0.location"))
+    # Offices carry a "City, ST, Country" location each; location.name is the board's free text.
+    offices = [o.get("location") for o in _listed(record.get("offices")) if isinstance(o, Mapping)]
+    primary = [*offices[:1], field(record, "location.name")]
+    place = opts.locate(primary, [[o] for o in offices[1:]], remote=False)
     text = html_to_text(record.get("content"))
     return {"external_id": record.get("id"), "updated_at": record.get("updated_at"),
             **_job(opts, place, record.get("title"), text, None)}  # fmt: skip
 
 
 def _lever(record: dict[str, Any], opts: Options) -> dict[str, Any]:
-    location = field(record, "categories.location") or field(record, "categories.allLocations.0")
-    if record.get("country") and not opts.default_country:
-        opts = Options(country_name(record["country"]), opts.missing_state, opts.multi, opts.description)
+    all_locations = [p for p in _listed(field(record, "categories.allLocations")) if isinstance(p, str)]
+    location = field(record, "categories.location") or next(iter(all_locations), None)
+    mode = work_mode(record.get("workplaceType"))
+    # Lever's country (ISO 3166-1 alpha-2) is the posting's; the location texts name the city.
+    primary = [(None, None, record.get("country")), location]
+    others = [[p] for p in all_locations if p != location]
+    place = opts.locate(primary, others, remote=mode == "REMOTE")
     text = record.get("descriptionPlain") or html_to_text(record.get("description"))
     # Lever's postings API publishes createdAt but no update time: content decides what changed.
-    mode = work_mode(record.get("workplaceType"))
     return {"external_id": record.get("id"), "updated_at": None,
-            **_job(opts, opts.place(location), record.get("text"), text, mode)}  # fmt: skip
+            **_job(opts, place, record.get("text"), text, mode)}  # fmt: skip
 
 
 def _ashby(record: dict[str, Any], opts: Options) -> dict[str, Any]:
-    address = field(record, "address.postalAddress") or {}
-    locality, region = address.get("addressLocality"), address.get("addressRegion")
-    if locality:
-        country = country_name(address.get("addressCountry"))
-        place = opts.place(", ".join(p for p in (locality, region, country) if p))
-    else:
-        place = opts.place(record.get("location"))
-    text = record.get("descriptionPlain") or html_to_text(record.get("descriptionHtml"))
     mode = work_mode(record.get("workplaceType"), remote=record.get("isRemote"))
+    secondary = [
+        [_postal(other.get("address")), other.get("location")]
+        for other in _listed(record.get("secondaryLocations"))
+        if isinstance(other, Mapping)
+    ]
+    primary = [_postal(record.get("address")), record.get("location")]
+    place = opts.locate(primary, secondary, remote=mode == "REMOTE" or bool(record.get("isRemote")))
+    text = record.get("descriptionPlain") or html_to_text(record.get("descriptionHtml"))
     return {"external_id": record.get("id") or record.get("jobUrl"), "updated_at": record.get("publishedAt"),
             **_job(opts, place, record.get("title"), text, mode)}  # fmt: skip
 
 
 def _workable(record: dict[str, Any], opts: Options) -> dict[str, Any]:
-    parts = [record.get("city"), record.get("state"), country_name(record.get("country"))]
-    place = opts.place(", ".join(p for p in parts if p) or record.get("location"))
+    # The widget's own city/state/country, then its locations[] (city, region, country or countryCode).
+    places = [
+        (p.get("city"), p.get("region"), p.get("country") or p.get("countryCode"))
+        for p in _listed(record.get("locations"))
+        if isinstance(p, Mapping) and not p.get("hidden")
+    ]
+    own = (record.get("city"), record.get("state"), record.get("country"))
+    primary = [own, *places[:1], record.get("location")]
     mode = work_mode(record.get("workplace_type"), remote=record.get("telecommuting"))
+    place = opts.locate(primary, [[p] for p in places[1:] if p != own], remote=mode == "REMOTE")
     return {"external_id": record.get("shortcode") or record.get("id"),
             "updated_at": record.get("updated_at") or record.get("published_on") or record.get("created_at"),
             **_job(opts, place, record.get("title"), html_to_text(record.get("description")), mode)}  # fmt: skip
@@ -303,11 +472,11 @@ def _workable(record: dict[str, Any], opts: Options) -> dict[str, Any]:
 
 def _smartrecruiters(record: dict[str, Any], opts: Options) -> dict[str, Any]:
     location = record.get("location") or {}
-    parts = [location.get("city"), location.get("region"), country_name(location.get("country"))]
-    place = opts.place(", ".join(p for p in parts if p) or location.get("fullLocation"))
+    address = (location.get("city"), location.get("region"), location.get("country"))
+    mode = "HYBRID" if location.get("hybrid") else work_mode(None, remote=location.get("remote"))
+    place = opts.locate([address, location.get("fullLocation")], [], remote=bool(location.get("remote")))
     sections = field(record, "jobAd.sections") or {}
     body = " ".join(str(s.get("text", "")) for s in sections.values() if isinstance(s, Mapping))
-    mode = "HYBRID" if location.get("hybrid") else work_mode(None, remote=location.get("remote"))
     return {"external_id": record.get("id") or record.get("refNumber"),
             "updated_at": record.get("releasedDate"),
             **_job(opts, place, record.get("name"), html_to_text(body), mode)}  # fmt: skip
