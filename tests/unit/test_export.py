@@ -171,3 +171,49 @@ def test_parquet_columns_follow_the_model():
     shaped = ex.parquet_row({"id": 7, "skills": ["a"], "new_field": 1}, columns)
     assert shaped["id"] == "7" and json.loads(shaped["skills"]) == ["a"]
     assert json.loads(shaped[ex.EXTRA_COLUMN]) == {"new_field": 1}
+
+
+# -- the writer: two runs on one path, and strings UTF-8 cannot hold (review 2026-12-02, findings 11, 14) -------
+
+
+def test_two_writers_on_one_path_never_mix_and_the_last_to_finish_publishes_its_whole_output(tmp_path):
+    """Before: both wrote through one `<path>.partial`: a mixed file was published and the other writer failed
+    with a raw FileNotFoundError."""
+    from airflow_provider_taptalent._compat import ObjectStoragePath
+    from airflow_provider_taptalent.utils.jsonl import record_writer
+
+    path = ObjectStoragePath(str(tmp_path / "jobs.jsonl"))
+    with record_writer(path, "jsonl") as zombie:
+        zombie.write({"run": "zombie", "n": n} for n in range(50))
+        with record_writer(path, "jsonl") as retry:
+            retry.write({"run": "retry", "n": n} for n in range(30))
+            zombie.write({"run": "zombie", "n": n} for n in range(50, 100))
+        assert [json.loads(line)["run"] for line in (tmp_path / "jobs.jsonl").read_text().splitlines()] == [
+            "retry"
+        ] * 30
+    rows = [json.loads(line) for line in (tmp_path / "jobs.jsonl").read_text().splitlines()]
+    assert rows == [{"run": "zombie", "n": n} for n in range(100)]
+    assert [p.name for p in tmp_path.iterdir()] == ["jobs.jsonl"]
+
+
+def test_a_lone_surrogate_is_written_escaped_in_json_lines_and_replaced_in_parquet(tmp_path):
+    """Before: a raw UnicodeEncodeError failed every export of the interval (and Parquet logged 'write to closed
+    file' from __del__)."""
+    from airflow_provider_taptalent._compat import ObjectStoragePath
+    from airflow_provider_taptalent.utils.jsonl import record_writer
+
+    rows = [{"id": 1, "title": "Chef \ud83d", "note": "fine \U0001f600"}, {"id": 2, "title": "plain", "note": None}]
+    jsonl = ObjectStoragePath(str(tmp_path / "jobs.jsonl"))
+    with record_writer(jsonl, "jsonl") as writer:
+        writer.write(rows)
+    text = (tmp_path / "jobs.jsonl").read_bytes().decode("utf-8")  # valid UTF-8 throughout
+    assert [json.loads(line) for line in text.splitlines()] == rows  # and it reads back to the same strings
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    parquet = ObjectStoragePath(str(tmp_path / "jobs.parquet"))
+    with record_writer(parquet, "parquet", {"id": pa.int64(), "title": pa.string(), "note": pa.string()}) as writer:
+        writer.write(rows)
+    assert pq.read_table(str(tmp_path / "jobs.parquet")).to_pylist()[0] == {
+        "id": 1, "title": "Chef \ufffd", "note": "fine \U0001f600"
+    }  # fmt: skip
