@@ -201,8 +201,12 @@ class Transport:
         self._observe(step, type(error).__name__, started)
         call = step.call
         # str(error) is httpx's message (host, reason): it never holds request headers, so never the key.
+        # Where it went is named (the environment and the API's origin, never a userinfo part): "Connection
+        # refused" alone does not tell a sandbox that is not running from a wrong host.
+        where = httpx.URL(self.settings.base_url).copy_with(username=None, password=None, path="/")
         return TapTalentConnectionError(
-            f"{call.method} {call.path} {kind}: {type(error).__name__}: {error}".rstrip(": ")
+            f"{call.method} {call.path} {kind} (the {self.settings.environment} API at {str(where).rstrip('/')}): "
+            f"{type(error).__name__}: {error}".rstrip(": ")
         )
 
     def _observe(self, step: Exchange[Any], status: str, started: float) -> None:

@@ -176,9 +176,28 @@ def test_a_rate_limit_that_never_lifts_ends_as_a_rate_limit_error(api, waits):
 
 def test_network_errors_become_connection_errors_with_the_cause(api, waits):
     api.get("/jobs").mock(side_effect=httpx.ConnectError("connection refused"))
-    with pytest.raises(TapTalentConnectionError, match="GET /jobs failed: ConnectError: connection refused") as caught:
+    with pytest.raises(TapTalentConnectionError, match=r"GET /jobs failed \(the \w+ API at http") as caught:
         TapTalentHook(max_retries=0).list_jobs()
+    assert str(caught.value).endswith("): ConnectError: connection refused")
     assert isinstance(caught.value.__cause__, httpx.ConnectError)
+
+
+def test_a_connection_failure_names_the_environment_and_the_api_origin():
+    """Review 2026-12-02 #30: before, "GET /jobs failed: ConnectError: [Errno 111] Connection refused" named
+    neither where it went nor which environment."""
+    from airflow_provider_taptalent.client import TapTalentClient, settings_from_connection
+    from airflow_provider_taptalent.client.retry import RetryPolicy
+    from tests.conftest import TEST_KEY
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    settings = settings_from_connection("c", password=TEST_KEY, host="http://127.0.0.1", port=8765, extra={})
+    client = TapTalentClient(settings, transport=httpx.MockTransport(refuse), policy=RetryPolicy(max_retries=0))
+    with client, pytest.raises(TapTalentConnectionError) as caught:
+        client.list_jobs()
+    assert str(caught.value).startswith("GET /jobs failed (the sandbox API at http://127.0.0.1:8765): ConnectError")
+    assert TEST_KEY not in str(caught.value)
 
 
 @pytest.mark.parametrize("attempt", range(1, 12))
