@@ -11,6 +11,7 @@ from collections.abc import MutableMapping, Sequence
 
 from airflow_provider_taptalent.sandbox.config import Faults, SandboxConfig, WebhookSettings
 from airflow_provider_taptalent.sandbox.history import History
+from airflow_provider_taptalent.sandbox.people import KEY_FORMAT
 
 #: idle keep-alive connections are kept this long, as HTTP APIs behind common load balancers do (60 s+);
 #: uvicorn's own default (5 s) would close a polling client's connection before each poll
@@ -33,8 +34,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-seconds", type=float, default=5.0, help="time a bulk upload takes to finish")
     p.add_argument("--batch-limit", type=int, default=5000, help="most resume URLs per upload (default 5000)")
     p.add_argument("--rate-limit", type=_rate, default=None, metavar="N/s", help="requests per second per company")
-    p.add_argument("--api-key", action="append", default=[], metavar="KEY[:COMPANY]", help="accept another key")
-    p.add_argument("--inactive-key", action="append", default=[], metavar="KEY", help="a key answering 403")
+    p.add_argument(
+        "--api-key", action="append", default=[], type=_keyed, metavar="KEY[:COMPANY]", help="accept another key"
+    )
+    p.add_argument("--inactive-key", action="append", default=[], type=_key, metavar="KEY", help="a key answering 403")
     p.add_argument("--webhook-url", help="where batch events are POSTed")
     p.add_argument("--webhook-key", help="sent as X-Webhook-Key")
     p.add_argument("--webhook-duplicates", type=float, default=0.0, help="share of deliveries sent twice")
@@ -53,6 +56,21 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     return p
+
+
+def _key(text: str) -> str:
+    """A key in the format the provider accepts (SPEC §2), so that no sandbox key is one a client refuses."""
+    if not KEY_FORMAT.match(text):
+        raise argparse.ArgumentTypeError("a sandbox key is sk_test_ and 22 letters or digits (SPEC §2)")
+    return text
+
+
+def _keyed(text: str) -> str:
+    key, _, company = text.partition(":")
+    _key(key)
+    if company and not company.isdigit():
+        raise argparse.ArgumentTypeError(f"the company after the key must be a number, not {company!r}")
+    return text
 
 
 def _rate(text: str) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -78,6 +79,10 @@ def candidate(seed: int, url: str, candidate_id: int, batch_id: int, created_at:
         "batchId": batch_id,
         "createdAt": created_at,
     }
+
+
+#: SPEC §2: a sandbox key is ``sk_test_`` and 22 letters or digits (the sandbox serves test keys only)
+KEY_FORMAT = re.compile(r"^sk_test_[A-Za-z0-9]{22}$")
 
 
 def api_key(seed: int, name: str) -> str:

@@ -623,3 +623,30 @@ def _responds(url: str) -> bool:
         return httpx.get(url).status_code == 200
     except httpx.TransportError:
         return False
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--inactive-key", "sk_test_" + "a" * 24],  # review 2026-12-02 #47: 24 characters, the format has 22
+        ["--inactive-key", "sk_live_" + "a" * 22],  # the sandbox serves test keys only
+        ["--api-key", "sk_test_" + "a" * 21 + ":2"],
+        ["--api-key", "sk_test_" + "a" * 22 + ":two"],
+    ],
+)
+def test_the_sandbox_refuses_keys_the_provider_would_refuse(argv, capsys):
+    from airflow_provider_taptalent.sandbox.cli import parser
+
+    with pytest.raises(SystemExit):
+        parser().parse_args(argv)
+    err = capsys.readouterr().err
+    assert "22 letters or digits" in err or "must be a number" in err
+
+
+def test_the_sandbox_takes_well_formed_keys():
+    from airflow_provider_taptalent.sandbox.cli import config_from, parser
+
+    config = config_from(
+        parser().parse_args(["--inactive-key", "sk_test_" + "b" * 22, "--api-key", "sk_test_" + "c" * 22 + ":2"])
+    )
+    assert config.inactive_keys == ["sk_test_" + "b" * 22] and config.api_keys == {"sk_test_" + "c" * 22: 2}
