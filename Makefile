@@ -23,7 +23,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 .PHONY: observability-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons demo sandbox airflow bench reliability lock clean
 
 help:
-	@echo "make demo         the sandbox + Airflow on SQLite + both example DAGs, end to end"
+	@echo "make demo         the sandbox + Airflow on SQLite + three of the five example DAGs, end to end"
 	@echo "make test         lint, types, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS))"
 	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:$(SANDBOX_PORT))"
 	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox (PORT=, SANDBOX_PORT=)"

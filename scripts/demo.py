@@ -1,4 +1,5 @@
-"""`make demo`: the sandbox, Airflow on SQLite, and both example DAGs, end to end.
+"""`make demo`: the sandbox, Airflow on SQLite, and three example DAGs (the resume pipeline, the ATS sync, the daily
+export), end to end.
 
 1. a throwaway AIRFLOW_HOME in .airflow-demo/ and a migrated SQLite database;
 2. the TapTalent sandbox in the background, and the taptalent_default connection pointing at it;
