@@ -177,7 +177,17 @@ class PageReader(Generic[T]):
                     if total - head - len(records) <= start or len(records) < self.per_page:
                         break  # this page reached the gap's oldest record (or the listing's end)
                     number += 1
-        raise TapTalentError(f"The listing kept changing while it was read ({MAX_REPAIR_ROUNDS} rounds): run again")
+        missing = sum(end - start for start, end in coverage.gaps(low, high))
+        if coverage.total == high:  # the total never moved: the listing says more than its pages serve
+            raise TapTalentError(
+                f"The listing reports {high:,} records but its pages never served {missing:,} of them, though its "
+                f"total stayed the same over {MAX_REPAIR_ROUNDS} rounds of reading them again: a total that "
+                "overcounts, which running again will not change (report it to TapTalent with the request ids)"
+            )
+        raise TapTalentError(
+            f"The listing kept changing while it was read (its total went from {high:,} to {coverage.total:,}; "
+            f"{missing:,} positions unread after {MAX_REPAIR_ROUNDS} rounds): run again"
+        )
 
     def _new(self, records: Sequence[T]) -> list[T]:
         fresh = []

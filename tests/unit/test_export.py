@@ -217,3 +217,16 @@ def test_a_lone_surrogate_is_written_escaped_in_json_lines_and_replaced_in_parqu
     assert pq.read_table(str(tmp_path / "jobs.parquet")).to_pylist()[0] == {
         "id": 1, "title": "Chef \ufffd", "note": "fine \U0001f600"
     }  # fmt: skip
+
+
+def test_a_total_that_overcounts_is_named_as_such_not_as_a_listing_that_kept_changing():
+    """Review 2026-12-02 #24: a `total` one above what the pages serve failed every export with "The listing
+    kept changing while it was read (10 rounds): run again", which never helps."""
+    rows = list(range(25))
+
+    def fetch(number):
+        return rows[(number - 1) * 10 : number * 10], len(rows) + 1
+
+    with pytest.raises(TapTalentError, match="reports 26 records but its pages never served 1 of them") as raised:
+        list(PageReader(fetch, 10, key=lambda r: r))
+    assert "run again" not in str(raised.value)
