@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from airflow_provider_taptalent.client.errors import TapTalentInputError
 from airflow_provider_taptalent.utils.places import (
+    LocationWithoutCountry,
     MissingState,
     MultiLocation,
     Place,
@@ -217,14 +218,10 @@ class Options:
                     candidate = ", ".join(p for p in (city, region) if p)
                 try:
                     return self.place(candidate, remote=remote, country=country)
-                except TapTalentInputError as error:
-                    if "names no country" not in str(error.details.get("location", "")):
-                        raise
+                except LocationWithoutCountry as error:
                     first_error = first_error or error
-        country = next(iter(countries), None)
-        if remote or country:
-            fallback = remote_place(country, self.default_country, self.remote_country)
-            return Place(fallback.city, fallback.state, fallback.country, remote=remote)
+        if remote:  # a remote posting needs no city: its country, else remote_country, else the defaults
+            return remote_place(next(iter(countries), None), self.default_country, self.remote_country)
         raise first_error or TapTalentInputError(
             "no location", details={"location": "required: city, state and country"}
         )
@@ -234,8 +231,11 @@ def _present(candidates: Sequence[Address | Any]) -> list[Address | str]:
     """The candidates that say something: addresses with a city or a country, non-blank texts."""
     kept: list[Address | str] = []
     for candidate in candidates:
-        says = candidate[0] or candidate[2] if isinstance(candidate, tuple) else isinstance(candidate, str)
-        if says and (isinstance(candidate, tuple) or candidate.strip()) and candidate not in kept:
+        if isinstance(candidate, tuple):
+            says = bool(candidate[0] or candidate[2])
+        else:
+            says = isinstance(candidate, str) and bool(candidate.strip())
+        if says and candidate not in kept:
             kept.append(candidate)
     return kept
 

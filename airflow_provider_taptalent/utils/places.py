@@ -9,6 +9,11 @@ from typing import Literal
 
 from airflow_provider_taptalent.client.errors import TapTalentInputError
 
+
+class LocationWithoutCountry(TapTalentInputError):
+    """A place that names no country (``"Berlin"`` without ``default_country``): a mapping may try another."""
+
+
 MissingState = Literal["city", "country", "fail"]
 MultiLocation = Literal["first", "fail"]
 
@@ -129,7 +134,9 @@ def parse_location(
             country = country_name(parts[1])
     country = country or country_name(default_country)
     if country is None:
-        raise TapTalentInputError("no country", details={"location": f"{text!r} names no country: set default_country"})
+        raise LocationWithoutCountry(
+            "no country", details={"location": f"{text!r} names no country: set default_country"}
+        )
     return Place(city, state_name(city, state, country, missing_state, text), country, remote=remote)
 
 

@@ -360,6 +360,13 @@ def test_an_on_site_posting_with_only_a_region_still_names_no_country():
         ats_mapping("ashby")({"title": "x", "location": "North America", "isRemote": False})
 
 
+def test_an_on_site_posting_whose_address_names_only_a_country_is_refused_not_given_city_remote():
+    record = {"title": "x", "isRemote": False, "address": {"postalAddress": {"addressCountry": "Germany"}}}
+    with pytest.raises(TapTalentInputError, match="required: city"):
+        ats_mapping("ashby")(record)
+    assert _place("ashby", {**record, "isRemote": True}) == ("Remote", "Remote", "Germany", "REMOTE")
+
+
 # -- html_to_text and parse_location on hostile text (review 2026-12-02, findings 4, 13, 25) ---------------------
 
 
