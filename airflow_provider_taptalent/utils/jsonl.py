@@ -46,8 +46,10 @@ def record_writer(path: ObjectStoragePath, format: str, columns: Mapping[str, An
             writer = _ParquetWriter(handle, columns or {}) if parquet else _Writer(handle)
             try:
                 yield writer
-            finally:
-                writer.close()
+            except BaseException:
+                writer.abort()  # the file is thrown away: nothing buffered is worth writing
+                raise
+            writer.close()
         partial.rename(path)
     except BaseException:
         with contextlib.suppress(Exception):
@@ -75,6 +77,9 @@ class _Writer:
             self.count += 1
 
     def close(self) -> None:
+        """Nothing is buffered."""
+
+    def abort(self) -> None:
         """Nothing is buffered."""
 
 
@@ -117,9 +122,12 @@ class _ParquetWriter(_Writer):
         self.rows = []
 
     def close(self) -> None:
-        try:
-            self._flush()
-        finally:
+        self._flush()
+        self.writer.close()
+
+    def abort(self) -> None:
+        """Close the Parquet writer before its file (else its ``__del__`` writes to a closed file)."""
+        with contextlib.suppress(Exception):
             self.writer.close()
 
 

@@ -230,3 +230,26 @@ def test_a_total_that_overcounts_is_named_as_such_not_as_a_listing_that_kept_cha
     with pytest.raises(TapTalentError, match="reports 26 records but its pages never served 1 of them") as raised:
         list(PageReader(fetch, 10, key=lambda r: r))
     assert "run again" not in str(raised.value)
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_parquet_export_failing_half_way_leaves_no_file_and_no_error_from_the_writer(tmp_path):
+    """Review 2026-12-02 #14: a failed Parquet export also logged 'write to closed file' from the Parquet
+    writer's __del__ (it outlived its file)."""
+    import gc
+
+    pa = pytest.importorskip("pyarrow")
+    from airflow_provider_taptalent._compat import ObjectStoragePath
+    from airflow_provider_taptalent.utils.jsonl import record_writer
+
+    path = ObjectStoragePath(str(tmp_path / "jobs.parquet"))
+
+    def export() -> None:
+        with record_writer(path, "parquet", {"id": pa.int64()}) as writer:
+            writer.write({"id": n} for n in range(10))
+            raise RuntimeError("the API went away")
+
+    with pytest.raises(RuntimeError, match="the API went away"):
+        export()
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
