@@ -56,6 +56,7 @@ class DriverHost(ApiMethods):
                         observer=context.observer,
                         transport=self.transport,
                         user_agent=self.user_agent,
+                        clock=context.clock,
                     )
                     driver = self.__dict__["_sync_driver"] = SyncDriver(context, transport)
         return driver
@@ -72,11 +73,17 @@ class DriverHost(ApiMethods):
                     observer=context.observer,
                     transport=self.async_transport,
                     user_agent=self.user_agent,
+                    clock=context.clock,
                 )
                 current = (loop, AsyncDriver(context, transport))
                 self.__dict__["_async_driver"] = current
         driver: AsyncDriver = current[1]
         return driver
+
+    def server_time(self) -> float:
+        """The current second of TapTalent's clock (epoch), as its answers' ``Date`` headers show it (this
+        machine's clock, less a margin, before the first answer): what :meth:`find_created_job` compares."""
+        return self._driver().context.clock.now()
 
     def close(self) -> None:
         """Close the pooled sync client (the host stays usable: a new client is opened on the next call)."""

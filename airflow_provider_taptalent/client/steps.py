@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from . import contract
 from .calls import Call
+from .clock import ServerClock
 from .errors import TapTalentAccountInactiveError, TapTalentAuthenticationError, TapTalentError
 from .retry import RetryPolicy, is_ambiguous
 from .settings import ClientSettings
@@ -112,20 +113,21 @@ class ResponseCache:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What operations read: the connection's settings, the retry policy, the observer, the key in use, and
-    the cache of repeated reads (``None``: no cache)."""
+    """What operations read: the connection's settings, the retry policy, the observer, the key in use, the
+    cache of repeated reads (``None``: no cache) and TapTalent's clock as its answers show it."""
 
     settings: ClientSettings
     policy: RetryPolicy
     observer: Observer = field(default_factory=Observer)
     keys: KeyChoice = field(default_factory=KeyChoice)
     cache: ResponseCache | None = None
+    clock: ServerClock = field(default_factory=ServerClock)
 
     def with_policy(self, policy: RetryPolicy) -> Context:
-        return Context(self.settings, policy, self.observer, self.keys, self.cache)
+        return Context(self.settings, policy, self.observer, self.keys, self.cache, self.clock)
 
     def with_keys(self, keys: KeyChoice) -> Context:
-        return Context(self.settings, self.policy, self.observer, keys, None)
+        return Context(self.settings, self.policy, self.observer, keys, None, self.clock)
 
 
 def _refused_key(error: TapTalentError) -> bool:
@@ -141,9 +143,9 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
 
     Each attempt has a hard deadline (``request_deadline``, within the call's ``max_total`` budget).
     Retried failures wait as the policy says. With ``recover``, after an ambiguous failure (5xx, no
-    answer) and before the next attempt, ``recover(started)`` (an operation; ``started`` is when the first
-    attempt began, epoch seconds) looks for the effect of the earlier attempts; what it finds is returned
-    instead of sending again.
+    answer) and before the next attempt, ``recover(since)`` (an operation; ``since`` is the second of
+    TapTalent's clock in which the first attempt began, :meth:`.clock.ServerClock.second_of`) looks for the
+    effect of the earlier attempts; what it finds is returned instead of sending again.
     """
     if recover is not None and not call.endpoint.recoverable:
         raise ValueError(f"{call.endpoint.name} is not declared recoverable (calls.py): no recovery for it")
@@ -156,8 +158,9 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
         elif call.method != "GET":
             cache.clear()  # a write may change what a cached read would answer
     policy = ctx.policy
-    started_wall, started = time.time(), time.monotonic()
+    started = time.monotonic()
     budget_end, slept, attempt = started + policy.max_total, 0.0, 0
+    since: float | None = None
     while True:
         attempt += 1
         deadline = min(time.monotonic() + ctx.settings.request_deadline, budget_end)
@@ -175,6 +178,8 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
                 if cache is not None:
                     cache.clear()  # never an answer given to another key
                 continue
+            if recover is not None and since is None:  # now: the failed first attempt's answer is the latest
+                since = ctx.clock.second_of(started)
             spent = max(time.monotonic() - started, slept)
             wait = policy.next_wait(error, attempt, spent)
             if wait is None:
@@ -187,10 +192,10 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
             ctx.observer.retry(call, error, attempt, wait)
             yield Sleep(wait)
             slept += wait
-            if recover is not None and is_ambiguous(error):
+            if recover is not None and since is not None and is_ambiguous(error):
                 if cache is not None:
                     cache.clear()  # the search must see what this attempt may have made
-                found = yield from recover(started_wall)
+                found = yield from recover(since)
                 if found is not None:
                     ctx.observer.outcome(call, None, attempt, (time.monotonic() - started) * 1000)
                     return found  # type: ignore[no-any-return]

@@ -31,6 +31,7 @@ import pydantic_core
 
 from . import contract, deadline
 from .calls import Call
+from .clock import ServerClock
 from .errors import TapTalentConfigurationError, TapTalentConnectionError, TapTalentError, error_from_response
 from .settings import ClientSettings
 from .steps import Exchange, Observer
@@ -93,6 +94,7 @@ class Transport:
     :param observer: told of every attempt (metrics).
     :param transport: an httpx transport to send through instead of the network (tests).
     :param user_agent: the ``User-Agent`` header.
+    :param clock: told every answer's ``Date``.
     """
 
     def __init__(
@@ -102,9 +104,11 @@ class Transport:
         observer: Observer | None = None,
         transport: Any = None,
         user_agent: str | None = None,
+        clock: ServerClock | None = None,
     ) -> None:
         self.settings = settings
         self.observer = observer or Observer()
+        self.clock = clock or ServerClock()
         self._injected = transport
         self._user_agent = user_agent
 
@@ -224,11 +228,11 @@ class Transport:
 
 
 class _Attempt(Generic[T]):
-    __slots__ = ("request", "response", "started", "step", "token", "transport")
+    __slots__ = ("request", "response", "sent", "started", "step", "token", "transport")
 
     def __init__(self, transport: Transport, step: Exchange[T], request: httpx.Request) -> None:
         self.transport, self.step, self.request = transport, step, request
-        self.started = time.perf_counter()
+        self.started, self.sent = time.perf_counter(), time.monotonic()
         self.response: httpx.Response | None = None
         self.token: Any = None
 
@@ -243,6 +247,7 @@ class _Attempt(Generic[T]):
 
     def result(self) -> T:
         assert self.response is not None, "the attempt's block sends the request"
+        self.transport.clock.observe(self.response.headers.get("date"), self.sent, time.monotonic())
         return self.transport.read_response(self.step, self.response, self.started)
 
 

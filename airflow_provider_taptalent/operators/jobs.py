@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_provider_taptalent._compat import Context, distributed_executors
-from airflow_provider_taptalent.client.errors import TapTalentInputError
+from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError
 from airflow_provider_taptalent.client.models import JobCreate
 from airflow_provider_taptalent.client.models.jobs import wire_name
 from airflow_provider_taptalent.operators._base import DEFAULT_MATCH_FIELDS, _TapTalentOperator
@@ -98,7 +98,9 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
     record only when its own update time is newer than TapTalent's edit, ``source`` always pushes,
     ``taptalent`` keeps TapTalent's edit. A conflict or a drift (an edit in TapTalent alone) is reported
     once, until something changes again. Invalid records are reported with their external id and field
-    errors and do not stop the others; a sync whose every record failed fails (``max_failed_ratio``).
+    errors and do not stop the others; a sync whose every record failed fails (``max_failed_ratio``). A
+    record that an outage kept from syncing (a 5xx, 429 or network error that outlasted the client's
+    retries) fails the task once the others are saved, so that Airflow's retry finishes it.
 
     Each record needs an external id and job fields, and (unless its source has none) the time it last
     changed. ``mapping`` picks a ready mapping for a job-board export by name (``"greenhouse"``,
@@ -235,7 +237,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         counts = report.counts()
         if changes is not None:
             counts["changes"] = len(report.changes)
-        self._check_failures(counts, len(records))
+        self._check_failures(counts, len(records), report)
         return counts
 
     def _check_state_is_shared(self) -> None:
@@ -290,10 +292,19 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             counts["drifted"], counts["adopted"], len(records), state.saves,
         )  # fmt: skip
 
-    def _check_failures(self, counts: dict[str, int], total: int) -> None:
+    def _check_failures(self, counts: dict[str, int], total: int, report: SyncReport) -> None:
         failed = counts["failed"]
         if not total or not failed:
             return
+        transient = [f for f in report.failed if f.get("retryable")]
+        if transient:
+            # Everything else is saved; an outage that outlasted the client's retries is Airflow's to retry.
+            raise TapTalentError(
+                f"{len(transient):,} of {total:,} source records failed on errors a retry may fix (first: "
+                f"{transient[0]['external_id']}: {transient[0]['error']}); the others are saved: the task "
+                "fails so that its retry syncs them",
+                details={"failed": str(len(transient)), "records": str(total)},
+            )
         over = failed / total > self.max_failed_ratio if self.max_failed_ratio is not None else failed == total
         if over:
             raise TapTalentTaskFailed(

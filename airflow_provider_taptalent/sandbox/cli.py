@@ -171,5 +171,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         log_level=args.log_level,
         access_log=False,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        date_header=False,  # the sandbox dates its own answers (sandbox/faults.py)
     )
     sys.exit(0)

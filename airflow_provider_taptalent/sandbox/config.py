@@ -11,13 +11,17 @@ from airflow_provider_taptalent.sandbox.history import History
 MAX_BODY_BYTES = 10 * 1024 * 1024  # larger bodies get 413
 
 
+FAULT_NAMES = ("429", "5xx_before", "5xx_after", "drop")
+
+
 @dataclass
 class Faults:
     """Failures injected into API requests (never into /__sandbox/ control calls), seeded for replay.
 
     ``rate_5xx`` answers 500/502/503: half of them before the request is handled, half after it took
     effect (as a failing proxy would). ``rate_drop`` handles the request, then drops the connection
-    without an answer. ``rate_429`` answers 429 with ``Retry-After: retry_after``.
+    without an answer. ``rate_429`` answers 429 with ``Retry-After: retry_after``. ``next`` scripts the
+    next API requests' faults, in order, before any random one (e.g. ``["5xx_before"]``: one 503, now).
     """
 
     rate_5xx: float = 0.0
@@ -27,6 +31,7 @@ class Faults:
     jitter_ms: float = 0.0
     retry_after: int = 1
     seed: int = 0
+    next: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -34,6 +39,10 @@ class Faults:
 
     def draw(self) -> str | None:
         """Which fault, if any, this request gets: 429, 5xx_before, 5xx_after or drop."""
+        if self.next:
+            name = self.next.pop(0)
+            self.counts[name] = self.counts.get(name, 0) + 1
+            return name
         roll = self._rng.random()
         for name, rate in (("429", self.rate_429), ("5xx", self.rate_5xx), ("drop", self.rate_drop)):
             if roll < rate:
@@ -54,6 +63,9 @@ class Faults:
             if name in ("counts",) or not hasattr(self, name):
                 raise KeyError(name)
             setattr(self, name, type(getattr(self, name))(value))
+        if any(name not in FAULT_NAMES for name in self.next):
+            self.next = []
+            raise ValueError(f"next: each one of {', '.join(FAULT_NAMES)}")
         if "seed" in changes:
             self._rng = random.Random(self.seed)
 

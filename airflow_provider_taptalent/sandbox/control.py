@@ -7,7 +7,8 @@ POST /reset                  forget every job, candidate, batch and logged reque
 POST /batches/advance        {"batchIds": [...]} (default: every batch): finish them now, scoring included
 GET  /requests?since=N       the request log (method, path, query, Idempotency-Key, User-Agent)
 GET  /state?urls=true        every company's jobs, batches (with their URLs) and counts
-GET/PATCH /faults            {"rate_5xx", "rate_429", "rate_drop", "latency_ms", "jitter_ms", "retry_after", "seed"}
+GET/PATCH /faults            {"rate_5xx", "rate_429", "rate_drop", "latency_ms", "jitter_ms", "retry_after", "seed",
+                             "next"}
 GET/PATCH /webhooks          {"url", "key", "duplicate_rate", "reorder_seconds", "retry_base", "max_attempts",
                              "timeout"}
 GET  /webhooks/deliveries    every delivery attempt

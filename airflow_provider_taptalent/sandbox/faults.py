@@ -6,6 +6,7 @@ Faults never touch ``/__sandbox/`` (the control API) so that tests can always st
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import time
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,11 @@ class FaultInjector:
         self.config = sandbox.config
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        send = _dated(send)
+        if scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -70,6 +75,19 @@ class FaultInjector:
                 "userAgent": headers.get("user-agent"),
             }
         )
+
+
+def _dated(send: Send) -> Send:
+    """Every answer's ``Date`` is the sandbox's clock when it is sent, as TapTalent's edge would give it
+    (uvicorn's own, switched off, is refreshed once a second and may lag by up to a second)."""
+
+    async def dated(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            date = email.utils.formatdate(time.time(), usegmt=True).encode()
+            message = {**message, "headers": [*message.get("headers", []), (b"date", date)]}
+        await send(message)
+
+    return dated
 
 
 async def _discard(message: Message) -> None:

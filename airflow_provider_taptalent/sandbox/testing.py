@@ -49,7 +49,13 @@ class SandboxServer:
         import uvicorn
 
         config = uvicorn.Config(
-            self.app, host=self.host, port=self.port, log_level="warning", access_log=False, lifespan="on"
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            date_header=False,  # the sandbox dates its own answers (sandbox/faults.py)
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="taptalent-sandbox", daemon=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -33,6 +32,7 @@ from airflow_provider_taptalent.client.contract import MAX_PER_PAGE
 from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentNotFoundError
 from airflow_provider_taptalent.client.models import Job
 from airflow_provider_taptalent.client.models.jobs import wire_name
+from airflow_provider_taptalent.client.operations.jobs import made_by
 from airflow_provider_taptalent.utils.export import row
 from airflow_provider_taptalent.utils.idempotency import content_hash
 from airflow_provider_taptalent.utils.pages import PageReader
@@ -186,7 +186,7 @@ class JobSync:
         entry = self.state.jobs.get(source.external_id)
         if entry is None or entry.get("job_id") is None:
             pending = (entry or {}).get("pending") or {}
-            job, sent = self._recover(pending, mapped), pending.get("job")
+            job, sent = self._recover(pending, remote, mapped), pending.get("job")
             if job is None and self.adopt_existing:
                 adopted = self._adopt(source, remote, mapped)
                 if adopted is not None:
@@ -294,7 +294,8 @@ class JobSync:
 
     def _pending(self, source: SourceJob) -> dict[str, Any]:
         key = f"taptalent-sync-{content_hash([source.external_id, source.content_hash])[:48]}"
-        return {"idempotency_key": key, "job": source.job.to_wire(), "started": time.time()}
+        # TapTalent's clock, not this worker's: the next run's recovery compares it with createdAt
+        return {"idempotency_key": key, "job": source.job.to_wire(), "started": self.hook.server_time()}
 
     def _created(self, source: SourceJob, job: Job, mapped: set[str], *, sent: Any) -> None:
         mapped.add(str(job.id))
@@ -305,14 +306,23 @@ class JobSync:
 
     def _failed(self, source: SourceJob, error: TapTalentError) -> None:
         log.warning("Job %s failed to sync: %s", source.external_id, error)
-        self.report.failed.append({"external_id": source.external_id, "error": str(error), "details": error.details})
+        self.report.failed.append(
+            {
+                "external_id": source.external_id,
+                "error": str(error),
+                "details": error.details,
+                # an outage outlasted the client's retries: the task fails, for Airflow's retry to finish it
+                "retryable": error.retryable,
+            }
+        )
 
-    def _recover(self, pending: Mapping[str, Any], mapped: set[str]) -> Job | None:
-        """The job an interrupted run created, if it did: looked up, or created again under the same key."""
+    def _recover(self, pending: Mapping[str, Any], remote: Mapping[str, Job], mapped: set[str]) -> Job | None:
+        """The job an interrupted run created, if it did: found among the jobs listed at the start of this
+        run (one listing for every pending create, not one each), or created again under the same key."""
         if not pending.get("job"):
             return None
         started = float(pending.get("started", 0))
-        found = self.hook.find_created_job(pending["job"], started, exclude=mapped)
+        found = next((job for job in remote.values() if made_by(job, pending["job"], started, mapped)), None)
         if found is not None:
             log.info("Found TapTalent job %s created by an interrupted run; not creating another", found.id)
             return found

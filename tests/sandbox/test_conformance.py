@@ -650,3 +650,17 @@ def test_the_sandbox_takes_well_formed_keys():
         parser().parse_args(["--inactive-key", "sk_test_" + "b" * 22, "--api-key", "sk_test_" + "c" * 22 + ":2"])
     )
     assert config.inactive_keys == ["sk_test_" + "b" * 22] and config.api_keys == {"sk_test_" + "c" * 22: 2}
+
+
+def test_every_answer_carries_one_exact_date(api, sandbox):
+    """The clock a create's recovery reads (client/clock.py): one ``Date``, to the second, faults included."""
+    import email.utils
+
+    sandbox.set_faults(next=["5xx_before"])
+    for response in (api.get("/jobs"), api.get("/jobs"), api.get("/__sandbox/config")):
+        dates = response.headers.get_list("date")
+        assert len(dates) == 1, dates
+        assert abs(email.utils.parsedate_to_datetime(dates[0]).timestamp() - time.time()) < 1.5
+    assert sandbox.control.get("/faults").json()["counts"] == {"5xx_before": 1}
+    refused = sandbox.control.patch("/faults", json={"next": ["explode"]})
+    assert refused.status_code == 400 and "next: each one of 429" in refused.text

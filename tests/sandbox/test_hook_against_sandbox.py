@@ -115,3 +115,23 @@ def test_creates_under_dropped_connections_and_5xx_never_duplicate(sandbox_conn,
     assert len({j["title"] for j in jobs}) == 30
     faults = sandbox.control.get("/faults").json()["counts"]
     assert faults.get("drop", 0) > 0 and faults.get("5xx_after", 0) > 0
+
+
+@pytest.mark.parametrize("fault", ["5xx_before", "5xx_after"])
+def test_a_create_that_fails_once_never_takes_an_older_same_body_job(sandbox_conn, sandbox, fault):
+    """Review 2026-12-02 #3, as reproduced: a same-body job made 1.1 s before, then POST /jobs answers 5xx once.
+
+    Before: the older job's id came back (5xx_before: no job made for this create at all).
+    """
+    import time
+
+    with TapTalentHook() as hook:
+        older = hook.create_job(JOB, idempotency_key="someone-else")
+    time.sleep(1.1)  # the reproduction's own wait: the older job is from an earlier second of the sandbox's clock
+    sandbox.set_faults(next=[fault])
+    with TapTalentHook() as hook:  # a fresh client: its first answer is the failed one
+        mine = hook.create_job(JOB, idempotency_key="mine")
+    jobs = sandbox.state()["companies"]["1"]["jobs"]
+    assert mine.id != older.id
+    assert sorted(job["id"] for job in jobs) == sorted([older.id, mine.id])  # and never created twice
+    assert sandbox.control.get("/faults").json()["counts"] == {fault: 1}

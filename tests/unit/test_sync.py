@@ -192,6 +192,64 @@ def test_a_crash_around_a_create_never_leads_to_a_duplicate(
     assert counts["unchanged"] == 4
 
 
+def test_the_retry_of_a_crashed_sync_lists_the_jobs_once_for_all_its_pending_creates(
+    sandbox_conn, sandbox, state, monkeypatch
+):
+    """Review 2026-12-02 #2: the retry looked each pending create up with a listing of its own (one per
+    record: 100 under the reliability run's faults), so one of them outlasting its retries left the entry
+    pending in a green task. Now the jobs listed at the start of the run settle them all."""
+    records = [record(n) for n in range(8)]
+    real_create = TapTalentHook.create_job
+    calls = []
+
+    def dying_create(self, job, **kwargs):
+        calls.append(1)
+        created = real_create(self, job, **kwargs)
+        if len(calls) == 5:
+            raise Crash
+        return created
+
+    monkeypatch.setattr(TapTalentHook, "create_job", dying_create)
+    with pytest.raises(Crash):
+        run(records, state, max_concurrency=1)
+    monkeypatch.setattr(TapTalentHook, "create_job", real_create)
+    before = sandbox.state()["requestCount"]
+    run(records, state, max_concurrency=1)
+    requests = sandbox.control.get("/requests", params={"since": before}).json()["requests"]
+    listings = [r for r in requests if r["method"] == "GET" and r["path"].endswith("/jobs")]
+    posts = [r for r in requests if r["method"] == "POST"]
+    assert len(listings) == 1, listings  # before: 1 + 8
+    assert len(posts) == 3  # only the creates the crashed run never sent
+    entries = json.loads(state.read_text())["jobs"]
+    assert all("pending" not in e and e["job_id"] for e in entries.values()), entries
+    assert sorted(j["title"] for j in remote_jobs(sandbox)) == sorted(r["title"] for r in records)
+
+
+def test_a_record_an_outage_kept_from_syncing_fails_the_task_for_its_retry(sandbox_conn, sandbox, state, waits):
+    """Review 2026-12-02 #2: a create whose 5xx outlasted every retry was reported as failed in a green task,
+    its entry left pending. Now the others are saved and the task fails, retryably; the retry finishes it."""
+    from airflow_provider_taptalent.exceptions import TapTalentError
+
+    records = [record(n) for n in range(3)]
+    run(records[:2], state)
+    real = TapTalentHook.create_job
+
+    def in_an_outage(self, job, **kwargs):
+        # the create's first attempt, then the 6 attempts of the listing that looks for what it made
+        sandbox.set_faults(next=["5xx_before"] * 7)
+        return real(self, job, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TapTalentHook, "create_job", in_an_outage)
+        with pytest.raises(TapTalentError, match="1 of 3 source records failed on errors a retry may fix") as failed:
+            run(records, state)
+    assert not isinstance(failed.value, TapTalentTaskFailed)  # Airflow retries it
+    assert "ATS-2: 503" in str(failed.value)
+    counts, _ = run(records, state)  # the retry
+    assert (counts["created"], counts["unchanged"], counts["failed"]) == (1, 2, 0)
+    assert len(remote_jobs(sandbox)) == 3
+
+
 def test_a_lost_state_file_adopts_the_existing_jobs(sandbox_conn, sandbox, state):
     records = [record(n) for n in range(3)]
     run(records, state)

@@ -10,11 +10,6 @@ from .. import contract
 from ..errors import TapTalentInputError
 from ..retry import RetryPolicy
 
-# How far back (seconds) a job's createdAt may lie before the first attempt of a create and still be the
-# job that attempt made: createdAt is in whole seconds (A9), and the clocks of this machine and TapTalent
-# are assumed to agree within a second (NTP). A wider window would take other creates' jobs for ours; a
-# job missed for skew is not lost: the create is sent again with its idempotency key (A5).
-RECOVERY_CLOCK_SKEW = 2.0
 # Jobs list newest first (A9): a job created moments ago is on the first pages, if anywhere.
 RECOVERY_MAX_PAGES = 5
 #: a key check retries once at most: someone is waiting for the answer

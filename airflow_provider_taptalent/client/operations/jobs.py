@@ -18,7 +18,6 @@ from ..models import (
 )
 from ..steps import Context, Op, paginate, send
 from ._common import (
-    RECOVERY_CLOCK_SKEW,
     RECOVERY_MAX_PAGES,
     _ids,
     _pages,
@@ -57,25 +56,36 @@ def create_job(
 def find_created_job(
     ctx: Context, sent: Mapping[str, Any], since: float, *, exclude: Collection[int | str] = ()
 ) -> Op[Job | None]:
-    """The newest job with every field of ``sent`` (a create's body), created after ``since`` (epoch s)
-    and not in ``exclude``.
+    """The newest job with every field of ``sent`` (a create's body), created in or after the second
+    ``since`` of TapTalent's clock (epoch seconds: :meth:`~.clock.ServerClock.second_of`, or the client's
+    ``server_time()`` taken before the create), and not in ``exclude``.
 
     How an interrupted create is resolved without creating twice: jobs list newest first (A9), so only the
-    first pages are read, back to ``since`` (less a second or two of clock skew).
+    first pages are read, back to ``since``.
     """
-    excluded, not_before = _ids(exclude), since - RECOVERY_CLOCK_SKEW
+    excluded = _ids(exclude)
     for page_number in range(1, RECOVERY_MAX_PAGES + 1):
         page: JobPage = yield from send(ctx, calls.JOBS_LIST.call(params=_pages(page_number, contract.MAX_PER_PAGE)))
         for job in page.jobs:
-            if job.created_at is None:
-                continue  # cannot be shown to be new: never taken for ours
-            if job.created_at.timestamp() < not_before:
+            if job.created_at is not None and job.created_at.timestamp() < since:
                 return None
-            if str(job.id) not in excluded and job.matches(sent):
+            if made_by(job, sent, since, excluded):
                 return job
         if len(page.jobs) < contract.MAX_PER_PAGE:
             return None
     return None
+
+
+def made_by(job: Job, sent: Mapping[str, Any], since: float, excluded: Collection[str]) -> bool:
+    """Whether ``job`` may be the one a create of ``sent`` made in or after the second ``since``: created
+    then (a job without ``createdAt`` cannot be shown to be new: never), with every field of ``sent``, and
+    its id (as text) not in ``excluded``."""
+    return (
+        job.created_at is not None
+        and job.created_at.timestamp() >= since
+        and str(job.id) not in excluded
+        and job.matches(sent)
+    )
 
 
 def get_job(ctx: Context, job_id: int | str) -> Op[Job]:
