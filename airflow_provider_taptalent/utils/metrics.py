@@ -1,11 +1,10 @@
 """The provider's metrics, sent to Airflow's Stats (StatsD, StatsD with tags, or OpenTelemetry).
 
-Each metric has two forms: a plain name with tags (kept by OpenTelemetry and Datadog- or InfluxDB-style
-StatsD) and a dotted name that carries the dimensions itself (``taptalent.api.request.jobs_get.GET.200.
-<conn_id>``) for plain StatsD, which drops tags. The two sent for every request (the attempt's timing and
-the successful call's counter) go out in the form the configured backend keeps only
-(:func:`~.._compat.metrics_style`), and not at all without a backend; the rare ones (retries, errors,
-fallbacks, key states, webhooks, batches) go out in both. Every name part is made of the characters Airflow's stat-name
+Each metric is sent once, in the one form the configured backend keeps (:func:`~.._compat.metrics_style`):
+its plain name with tags for OpenTelemetry and Datadog- or InfluxDB-style StatsD, or a dotted name that
+carries the dimensions itself (``taptalent.api.request.jobs_get.GET.200.<conn_id>``) for plain StatsD, which
+drops tags; nothing without a backend. (Sending both forms counted a metric twice, or, where a mapping dropped
+one form, lost it: review 2026-12-02 #39.) Every name part is made of the characters Airflow's stat-name
 validator allows, so no metric is dropped. The README lists them.
 """
 
@@ -48,23 +47,25 @@ def _names(name: str, tags: tuple[tuple[str, object], ...]) -> tuple[dict[str, s
     return clean, ".".join([name, *clean.values()])
 
 
+def _send(kind: str, name: str, value: float, tags: Mapping[str, object]) -> None:
+    """One metric, in the form the backend keeps (``kind``: ``incr`` or ``gauge``)."""
+    style = metrics_style()
+    if style == "off":
+        return
+    clean, dotted = _names(name, tuple(tags.items()))
+    send = getattr(Stats, kind)
+    if style == "tags":
+        send(name, value, tags=dict(clean))
+    else:
+        send(dotted, value)
+
+
 def incr(name: str, tags: Mapping[str, object], count: int = 1) -> None:
-    """``name`` with tags, and ``name.<tag values...>`` for plain StatsD (both: a rare metric)."""
-    clean, dotted = _names(name, tuple(tags.items()))
-    Stats.incr(name, count, tags=dict(clean))
-    Stats.incr(dotted, count)
-
-
-def timing(name: str, milliseconds: float, tags: Mapping[str, object]) -> None:
-    clean, dotted = _names(name, tuple(tags.items()))
-    Stats.timing(name, milliseconds, tags=dict(clean))
-    Stats.timing(dotted, milliseconds)
+    _send("incr", name, count, tags)
 
 
 def gauge(name: str, value: float, tags: Mapping[str, object]) -> None:
-    clean, dotted = _names(name, tuple(tags.items()))
-    Stats.gauge(name, value, tags=dict(clean))
-    Stats.gauge(dotted, value)
+    _send("gauge", name, value, tags)
 
 
 class StatsObserver(Observer):
@@ -90,7 +91,7 @@ class StatsObserver(Observer):
         return _names("taptalent.api.request", tuple(tags.items()))
 
     def request(self, call: Call[Any], status: str, elapsed_ms: float, attempt: int) -> None:
-        # one timing per attempt: the names are worked out once per endpoint, method and status
+        # one timing per attempt, the hot path: the style read once per hook, the names once per status
         style = self._style
         if style == "off":
             return
@@ -109,7 +110,7 @@ class StatsObserver(Observer):
         return _names("taptalent.api.call", tuple(tags.items()))
 
     def outcome(self, call: Call[Any], error: TapTalentError | None, attempts: int, elapsed_ms: float) -> None:
-        if error is None:  # every successful call: the backend's one form only (see request)
+        if error is None:  # every successful call, the hot path (see request)
             style = self._style
             if style == "off":
                 return

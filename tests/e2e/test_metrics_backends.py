@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -61,7 +63,8 @@ def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def _statsd(sandbox, tmp_path, influx: bool) -> list[str]:
+def _statsd(sandbox, tmp_path, tags: str | None) -> list[str]:
+    """What Airflow's real StatsD client sends (``tags``: None, ``"influxdb"`` or ``"datadog"``)."""
     with udp_listener() as (port, lines):
         env = {
             **os.environ,
@@ -71,7 +74,8 @@ def _statsd(sandbox, tmp_path, influx: bool) -> list[str]:
             "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
             "AIRFLOW__METRICS__STATSD_PORT": str(port),
             "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
-            "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": str(influx),
+            "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": str(tags == "influxdb"),
+            "AIRFLOW__METRICS__STATSD_DATADOG_ENABLED": str(tags == "datadog"),
         }
         _run(env)
     return [line for line in lines if line.startswith("airflow.taptalent.")]
@@ -116,29 +120,87 @@ def _value(line: str) -> float:
     return float(line.rsplit(":", 1)[1].split("|")[0])
 
 
-def test_plain_statsd_gets_every_dimension_in_the_names_and_the_exporter_mapping_reads_them(sandbox, tmp_path):
-    lines = _statsd(sandbox, tmp_path, influx=False)
+def test_plain_statsd_gets_every_dimension_in_the_names(sandbox, tmp_path):
+    lines = _statsd(sandbox, tmp_path, tags=None)
     names = [line.split(":")[0] for line in lines]
-    calls = [n for n in names if n.startswith("airflow.taptalent.api.call.")]
-    success = sum(1 for n in calls if ".success." in n)
-    errors_by_code = {n.split(".")[-2] for n in calls if ".error." in n}
-    assert success >= 4 and errors_by_code == {"NOT_FOUND"}  # success rate and error rate by code
-    latencies = [_value(line) for line in lines if line.startswith("airflow.taptalent.api.request.jobs_list.GET.200.")]
-    assert len(latencies) >= 1 and all(ms >= 0 for ms in latencies)  # response time
+    assert all(name.count(".") > 3 for name in names), names  # one form: the dimensions in the name
     key_states = {n: _value(line) for n, line in zip(names, lines, strict=True) if ".key.state." in n}
     assert key_states["airflow.taptalent.key.state.primary.active.taptalent_default"] == 1.0
     deliveries = [n for n in names if n.startswith("airflow.taptalent.webhook.delivery.")]
     assert sorted(deliveries) == [
         "airflow.taptalent.webhook.delivery.recorded.200.taptalent_default",
         "airflow.taptalent.webhook.delivery.unauthorized.401.-",
-    ]  # the webhook delivery success rate: recorded over all
-    # Every dotted name maps to a Prometheus metric in observability/statsd_exporter.yml; the plain copies drop.
-    mapping = yaml.safe_load((REPO / "observability" / "statsd_exporter.yml").read_text())["mappings"]
-    for name in set(names):
-        rule = next((m for m in mapping if _glob(m["match"], name)), None)
-        assert rule is not None, f"{name} matches no mapping"
-        plain_copy = name.count(".") == 3  # airflow.taptalent.<group>.<metric>: its tags were dropped
-        assert (rule.get("action") == "drop") == plain_copy, (name, rule["match"])
+    ]
+
+
+@pytest.mark.parametrize("tags", [None, "influxdb", "datadog"], ids=["plain", "InfluxDB tags", "Datadog tags"])
+def test_the_exporter_mapping_counts_every_metric_once_in_each_statsd_mode(sandbox, tmp_path, tags):
+    """Review 2026-12-02 #39, #41: what statsd_exporter makes of Airflow's real StatsD lines with the shipped
+    mapping. Before, with tags, latency and every successful call were dropped (3 successes and 1 error
+    read as 100% errors), and the latency's name said ms while it held seconds."""
+    if tags == "datadog":
+        pytest.importorskip("datadog", reason="Airflow's DogStatsD client")
+    lines = _statsd(sandbox, tmp_path, tags=tags)
+    series = exporter_series(lines, yaml.safe_load((REPO / "observability" / "statsd_exporter.yml").read_text()))
+    calls = {labels: v for (name, labels), v in series.items() if name == "taptalent_api_calls_total"}
+    by_outcome: dict[str, float] = {}
+    for labels, value in calls.items():
+        by_outcome[dict(labels)["outcome"]] = by_outcome.get(dict(labels)["outcome"], 0) + value
+    # 3 listings and the key check succeed, one get fails: the script's calls, each counted once
+    assert by_outcome == {"success": 4, "error": 1}, series
+    assert {dict(labels)["code"] for labels in calls if dict(labels)["outcome"] == "error"} == {"NOT_FOUND"}
+    errors = {dict(labels)["code"]: v for (name, labels), v in series.items() if name == "taptalent_api_errors_total"}
+    assert errors == {"NOT_FOUND": 1}
+    latencies = [v for (name, labels), v in series.items() if name == "taptalent_api_request_seconds"]
+    assert sum(len(v) for v in latencies) == 5  # one per attempt
+    assert all(0 < s < 5 for v in latencies for s in v)  # seconds: a local request takes milliseconds
+    states = {labels: v for (name, labels), v in series.items() if name == "taptalent_key_state"}
+    assert states[(("conn_id", "taptalent_default"), ("key", "primary"), ("state", "active"))] == 1.0
+    outcomes = sorted(
+        dict(labels)["outcome"] for (name, labels) in series if name == "taptalent_webhook_deliveries_total"
+    )
+    assert outcomes == ["recorded", "unauthorized"]
+    assert all(not name.startswith("airflow_") for name, _ in series), "every metric is mapped"
+
+
+def exporter_series(lines: list[str], mapping: dict) -> dict[tuple[str, tuple[tuple[str, str], ...]], Any]:
+    """The series prometheus/statsd_exporter (0.22+) makes of StatsD lines under a glob mapping.
+
+    What it does, from its documentation: a line is ``name:value|type`` with InfluxDB tags
+    (``name,k=v:...``) or DogStatsD tags (``...|#k:v``) turned into labels; the first rule whose glob matches
+    (``*`` is one dot-separated part) names the metric and adds its labels (``$n``: the n-th ``*``); a rule
+    with ``action: drop`` discards it; an unmatched name is kept with ``.`` turned into ``_``. Counters add
+    up, gauges keep the last value, timers (ms) become observations in seconds. (A real statsd_exporter
+    could not be run here: no package of it on this machine's registries, and no Go module proxy.)
+    """
+    series: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
+    for line in lines:
+        head, _, rest = line.partition(":")
+        name, *influx = head.split(",")
+        labels = dict(tag.split("=", 1) for tag in influx)
+        value, kind, *extra = rest.split("|")
+        for part in extra:
+            if part.startswith("#"):
+                labels.update(tag.split(":", 1) for tag in part[1:].split(","))
+        rule = next((m for m in mapping["mappings"] if _glob(m["match"], name)), None)
+        if rule is not None and rule.get("action") == "drop":
+            continue
+        if rule is None:
+            metric = name.replace(".", "_")
+        else:
+            metric = rule["name"]
+            stars = [p for p, w in zip(name.split("."), rule["match"].split("."), strict=True) if w == "*"]
+            for label, template in rule.get("labels", {}).items():
+                labels[label] = re.sub(r"\$(\d+)", lambda m, parts=stars: parts[int(m[1]) - 1], template)
+        key = (metric, tuple(sorted(labels.items())))
+        number = float(value)
+        if kind == "c":
+            series[key] = series.get(key, 0) + number
+        elif kind == "g":
+            series[key] = number
+        else:  # ms: a timer, stored in seconds
+            series.setdefault(key, []).append(number / 1000)
+    return series
 
 
 def _glob(pattern: str, name: str) -> bool:
@@ -148,8 +210,9 @@ def _glob(pattern: str, name: str) -> bool:
 
 
 def test_statsd_with_influxdb_tags_keeps_the_tags(sandbox, tmp_path):
-    lines = _statsd(sandbox, tmp_path, influx=True)
+    lines = _statsd(sandbox, tmp_path, tags="influxdb")
     tagged = [line for line in lines if "," in line.split(":")[0]]
+    assert tagged == lines  # one form: the plain name with its tags
     assert any(line.startswith("airflow.taptalent.api.call,endpoint=jobs_get,method=GET,outcome=error,code=NOT_FOUND")
                for line in tagged), tagged  # fmt: skip
     assert any(

@@ -36,15 +36,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def count_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Count the HTTP retries the provider makes (its own metric) into the ledger."""
-    real = _metrics.Stats.incr
+    """Count the HTTP retries the provider makes (what its retry metric reports) into the ledger."""
+    real = _metrics.StatsObserver.retry
 
-    def incr(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "taptalent.api.retry":
-            LEDGER["retries"] += 1
-        return real(name, *args, **kwargs)
+    def retry(self: Any, *args: Any, **kwargs: Any) -> Any:
+        LEDGER["retries"] += 1
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(_metrics.Stats, "incr", incr)
+    monkeypatch.setattr(_metrics.StatsObserver, "retry", retry)
 
 
 @pytest.fixture

@@ -399,13 +399,14 @@ def test_each_attempt_is_logged_and_measured(api, waits, caplog, monkeypatch, ba
             ("taptalent.api.request.jobs_get.GET.200.taptalent_default", None),
         ]
         success = [("taptalent.api.call.jobs_get.GET.success.OK.taptalent_default", None)]
-    # A failed attempt that is retried counts as a retry (a rare metric: both forms); the call's outcome is
-    # one success.
-    assert counters == [
-        ("taptalent.api.retry", {**tags, "code": "INTERNAL_ERROR"}),
-        ("taptalent.api.retry.jobs_get.GET.INTERNAL_ERROR.taptalent_default", None),
-        *success,
-    ]
+    # A failed attempt that is retried counts as a retry, the call's outcome as one success: each in the
+    # backend's one form too (both forms counted twice, or lost one to a mapping: review 2026-12-02 #39).
+    retry = (
+        ("taptalent.api.retry", {**tags, "code": "INTERNAL_ERROR"})
+        if backend == "tags"
+        else ("taptalent.api.retry.jobs_get.GET.INTERNAL_ERROR.taptalent_default", None)
+    )
+    assert counters == [retry, *success]
 
 
 def test_test_connection_reports_environment_and_url(api):
@@ -493,8 +494,8 @@ def test_a_body_that_is_not_json_is_an_error_naming_the_call(api):
         TapTalentHook().get_job(5)
 
 
-def test_without_a_metrics_backend_requests_are_not_measured_but_retries_still_are(api, waits, monkeypatch):
-    """Stats drops everything when no backend is on: the per-request metrics are not worked out at all."""
+def test_without_a_metrics_backend_no_metric_is_worked_out(api, waits, monkeypatch):
+    """Stats drops everything when no backend is on: the metrics are not worked out at all."""
     monkeypatch.setenv("AIRFLOW__METRICS__STATSD_ON", "False")
     monkeypatch.setenv("AIRFLOW__METRICS__OTEL_ON", "False")
     sent = []
@@ -502,4 +503,4 @@ def test_without_a_metrics_backend_requests_are_not_measured_but_retries_still_a
     monkeypatch.setattr(metrics.Stats, "incr", lambda name, *a, tags=None, **k: sent.append(name))
     api.get("/jobs/3").mock(side_effect=[error(503, "INTERNAL_ERROR"), httpx.Response(200, json={"id": 3})])
     TapTalentHook().get_job(3)
-    assert sent == ["taptalent.api.retry", "taptalent.api.retry.jobs_get.GET.INTERNAL_ERROR.taptalent_default"]
+    assert sent == []

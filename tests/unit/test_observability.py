@@ -43,6 +43,6 @@ def test_the_rules_and_the_dashboard_read_only_metrics_the_mapping_exports():
     dashboard = json.loads((OBSERVABILITY / "grafana-dashboard.json").read_text())
     used |= {name for panel in dashboard["panels"] for t in panel["targets"] for name in _metric_names_in(t["expr"])}
     assert used and used <= exported, used - exported
-    expected = {"TapTalentErrorRateHigh", "TapTalentKeyRefused", "TapTalentKeyNotActive", "TapTalentFallbackKeyInUse",
-                "TapTalentWebhookRejections"}  # fmt: skip
+    expected = {"TapTalentErrorRateHigh", "TapTalentKeyRefused", "TapTalentNoActiveKey", "TapTalentKeyNotActive",
+                "TapTalentFallbackKeyInUse", "TapTalentWebhookRejections"}  # fmt: skip
     assert {rule["alert"] for group in rules["groups"] for rule in group["rules"]} == expected
