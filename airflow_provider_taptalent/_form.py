@@ -60,11 +60,14 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
-    "hidden-fields": ["schema", "port", "login"],
-    "relabeling": {"password": "API key", "host": "Base URL (optional)"},
+    # Port stays visible: Airflow 3.3's row Test posts a connection's port (0 when it has none) and reuses the
+    # stored key only when it equals the stored one, so a saved port (443) is what lets Test work there.
+    "hidden-fields": ["schema", "login"],
+    "relabeling": {"password": "API key", "host": "Base URL (optional)", "port": "Port (443: lets Test work)"},
     "placeholders": {
         "password": "sk_live_... or sk_test_...",
         "host": BASE_URLS["production"],
+        "port": "443",
     },
 }
 

@@ -55,6 +55,8 @@ with DAG(
     def batches_that_completed(**context: Any) -> list[Any]:
         # Airflow 3 calls them asset events, Airflow 2 dataset events.
         events = context.get("triggering_asset_events") or context.get("triggering_dataset_events") or {}
+        if not any(events.values()):
+            raise AirflowSkipException("No triggering events: this run was not started by a webhook delivery")
         ids = completed_batch_ids(events)
         if not ids:
             raise AirflowSkipException("No completed batch among the triggering events (started or failed only)")

@@ -30,7 +30,12 @@ from airflow_provider_taptalent.sensors.taptalent import TapTalentBatchSensor
 DATA = Path(__file__).parent / "data"
 DEFAULT_OUTPUT_DIR = Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser() / "taptalent"
 # A param's default is not rendered: the run's date goes into the task's own template instead.
-OUTPUT_PATH = "{{ params.output_path or (params.output_dir ~ '/candidates-' ~ ds ~ '.jsonl') }}"
+# A run triggered without a logical date (Airflow 3's REST API and CLI allow it) has no ``ds``: its day is when
+# it was asked to run.
+OUTPUT_PATH = (
+    "{{ params.output_path or (params.output_dir ~ '/candidates-' "
+    "~ (ds if ds is defined else dag_run.run_after | ds) ~ '.jsonl') }}"
+)
 
 with DAG(
     dag_id="taptalent_resume_pipeline",

@@ -946,9 +946,9 @@ def test_item16_make_airflow_says_where_the_login_and_password_are(tmp_path, mon
     started: list = []
 
     @contextlib.contextmanager
-    def fake_sandbox(**kwargs):
-        started.append(kwargs)
-        yield {"url": "http://127.0.0.1:8766", "connection": "{}"}
+    def fake_sandbox(*args):
+        started.append(args)
+        yield {"url": "http://127.0.0.1:8766", "api_key": "sk_test_x", "connection": '{"conn_type": "taptalent"}'}
 
     monkeypatch.setattr(module, "sandbox", fake_sandbox)
     monkeypatch.setattr(module, "HOME", tmp_path)
@@ -961,7 +961,28 @@ def test_item16_make_airflow_says_where_the_login_and_password_are(tmp_path, mon
     assert "http://localhost:8091  login: admin" in out
     assert str(tmp_path / "simple_auth_manager_passwords.json.generated") in out
     assert str(tmp_path / "standalone_admin_password.txt") in out
-    assert started[0]["port"] == 8766 and started[1]["AIRFLOW__API__PORT"] == "8091"
+    assert started[0][:2] == (10, 8766) and started[1]["AIRFLOW__API__PORT"] == "8091"
+    assert f"export AIRFLOW_HOME={tmp_path}" in out and "API key sk_test_x" in out  # review 2026-12-02 #31
+
+
+def test_make_airflow_runs_every_example_dag_with_what_it_needs(tmp_path):
+    """Review 2026-12-02 #28, #32: the warehouse connection, a sandbox history from the export's first day
+    (three days back on the first start: three catch-up runs, not a month), webhooks wired to the receiver."""
+    from datetime import date
+
+    module = _standalone_module()
+    env, flags, secret = module.local_settings(tmp_path, 8091, date(2026, 12, 3))
+    assert env["TAPTALENT_EXPORT_START"] == "2026-11-30"
+    assert json.loads(env["AIRFLOW_CONN_TAPTALENT_WAREHOUSE"]) == {
+        "conn_type": "sqlite",
+        "host": str(tmp_path / "warehouse.db"),
+    }
+    assert flags[:2] == ["--history-days", "4"]
+    assert flags[2:] == ["--webhook-url", "http://localhost:8091/taptalent/webhooks/taptalent_default",
+                         "--webhook-key", secret]  # fmt: skip
+    later, flags_later, secret_later = module.local_settings(tmp_path, 8091, date(2026, 12, 10))
+    assert later["TAPTALENT_EXPORT_START"] == "2026-11-30" and flags_later[1] == "11"  # kept, history grows
+    assert secret_later == secret and len(secret) >= 24
 
 
 # -- item 22: the exception users catch is public ------------------------------------------------------------------
