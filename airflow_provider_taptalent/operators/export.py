@@ -190,6 +190,10 @@ class TapTalentExportOperator(_TapTalentOperator):
             raise TapTalentInputError("Invalid output_path", details={"output_path": "required"})
         return resource, interval, output_path(str(self.output_path), field="output_path")
 
+    def get_openlineage_facets_on_start(self) -> Any:
+        """Lineage at START: the same datasets, known once the fields are rendered (a running task shows them)."""
+        return self.get_openlineage_facets_on_complete(None)
+
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """Lineage: the TapTalent resource in, the file out."""
         return _lineage.operator_lineage(

@@ -257,6 +257,10 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
                     },
                 )
 
+    def get_openlineage_facets_on_start(self) -> Any:
+        """Lineage at START: the same datasets, known once the fields are rendered (a running task shows them)."""
+        return self.get_openlineage_facets_on_complete(None)
+
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """Lineage: the source export in (when it is a file), TapTalent's jobs out, and ``changes_path``."""
         inputs = [_lineage.file_dataset(self.jobs)] if isinstance(self.jobs, str) else []

@@ -242,6 +242,10 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
                 )
         return result
 
+    def get_openlineage_facets_on_start(self) -> Any:
+        """Lineage at START: the same datasets, known once the fields are rendered (a running task shows them)."""
+        return self.get_openlineage_facets_on_complete(None)
+
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """Lineage: TapTalent's candidates in, the file out (none without ``output_path``)."""
         outputs = [_lineage.file_dataset(str(self.output_path))] if self.output_path else []

@@ -1,8 +1,8 @@
 """OpenLineage for the operators that move data: TapTalent resources in, files out.
 
 A TapTalent resource is the dataset ``taptalent://<company>/<resource>``: ``<company>`` is the connection's
-``company`` extra when set (a name or id that stays the same across connections to one company), else the
-connection id. A file is named as OpenLineage names files: ``file`` + its absolute path, or
+``company`` extra when set (a name or id that stays the same across connections to one company; percent-encoded),
+else the connection id. A file is named as OpenLineage names files: ``file`` + its absolute path, or
 ``<scheme>://<bucket>`` + its key on object storage. Built only when the OpenLineage provider is installed.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from airflow_provider_taptalent._compat import openlineage
 
@@ -29,8 +29,9 @@ def company_of(conn_id: str) -> str:
 
 
 def resource_dataset(conn_id: str, resource: str) -> tuple[str, str]:
-    """(namespace, name) of a TapTalent resource."""
-    return f"{NAMESPACE_SCHEME}://{company_of(conn_id)}", resource
+    """(namespace, name) of a TapTalent resource; the company percent-encoded (``Acme Corp/EU`` is
+    ``Acme%20Corp%2FEU``), so that the namespace is one URI authority, whatever the name holds."""
+    return f"{NAMESPACE_SCHEME}://{quote(company_of(conn_id), safe='')}", resource
 
 
 def file_dataset(location: str) -> tuple[str, str]:

@@ -11,6 +11,7 @@ and no stat name may be refused.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import socket
@@ -293,3 +294,39 @@ def test_a_dag_run_sends_its_metrics_through_airflows_statsd_client(airflow_db, 
         result.stdout[-3000:] + result.stderr[-3000:]
     )
     assert "airflow.taptalent.key.state.primary.active.taptalent_default" in names
+
+
+def test_lineage_through_the_openlineage_providers_file_transport(airflow_db, sandbox, tmp_path):
+    """Review 2026-12-02 #44, #46: the real OpenLineage listener and file transport, `airflow dags test` of the
+    daily export: START and COMPLETE of each export name TapTalent's resource and the lake file; no temporary
+    file is ever a dataset."""
+    pytest.importorskip("airflow.providers.openlineage")
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    events_file, lake = tmp_path / "lineage.jsonl", tmp_path / "lake"
+    env = {
+        **os.environ,
+        **sandbox.airflow_env(),
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
+            {"type": "file", "log_file_path": str(events_file), "append": True}
+        ),
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "taptalent-test",
+        "AIRFLOW_CONN_TAPTALENT_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "w.db")}),
+        "TAPTALENT_LAKE": lake.as_uri(),
+    }
+    result = subprocess.run(
+        [airflow, "dags", "test", "taptalent_daily_export", "2026-12-01"], env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    events = [json.loads(line) for line in events_file.read_text().splitlines() if line.strip()]
+    exports = [e for e in events if e["job"]["name"].endswith(".export_jobs")]
+    assert {e["eventType"] for e in exports} >= {"START", "COMPLETE"}, [
+        (e["job"]["name"], e["eventType"]) for e in events
+    ]
+    for event in exports:
+        if event["eventType"] in ("START", "COMPLETE"):
+            assert [(d["namespace"], d["name"]) for d in event["inputs"]] == [("taptalent://taptalent_default", "jobs")]
+            assert [d["namespace"] for d in event["outputs"]] == ["file"], event["outputs"]
+            assert event["outputs"][0]["name"].endswith("/jobs/2026-11-30.jsonl")
+    names = [d["name"] for e in events for d in (*e.get("inputs", []), *e.get("outputs", []))]
+    assert not [n for n in names if ".partial" in n], names

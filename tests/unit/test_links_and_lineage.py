@@ -108,3 +108,25 @@ def test_a_file_dataset_never_carries_credentials_from_its_uri():
 
     assert file_dataset("s3://AKIAX:s3cr3t@lake/tt/jobs.jsonl") == ("s3://lake", "tt/jobs.jsonl")
     assert file_dataset("file:///data/jobs.jsonl") == ("file", "/data/jobs.jsonl")
+
+
+def test_a_company_name_is_one_namespace_authority(monkeypatch, openlineage):
+    """Review 2026-12-02 #45: ``Acme Corp/EU`` went into the namespace as is, ambiguous once joined with the name."""
+    set_connection(monkeypatch, password="sk_test_AbCdEfGhIjKlMnOpQrStUv", extra={"company": "Acme Corp/EU"})
+    lineage = TapTalentExportOperator(
+        task_id="e", resource="jobs", output_path="/x.jsonl"
+    ).get_openlineage_facets_on_complete(None)
+    assert lineage.inputs[0].namespace == "taptalent://Acme%20Corp%2FEU"
+
+
+def test_start_events_carry_the_datasets_too(monkeypatch, openlineage):
+    """Review 2026-12-02 #44: START had no TapTalent datasets, so a running task showed no lineage."""
+    set_connection(monkeypatch, password="sk_test_AbCdEfGhIjKlMnOpQrStUv", extra={"company": "acme"})
+    for operator in (
+        TapTalentExportOperator(task_id="e", resource="jobs", output_path="/x.jsonl"),
+        TapTalentFetchCandidatesOperator(task_id="f", batch_ids=[1], output_path="/y.jsonl"),
+        TapTalentSyncJobsOperator(task_id="s", jobs="/jobs.json", state_path="/s.json"),
+    ):
+        start, complete = operator.get_openlineage_facets_on_start(), operator.get_openlineage_facets_on_complete(None)
+        assert start.inputs and start.outputs
+        assert (start.inputs, start.outputs) == (complete.inputs, complete.outputs)
