@@ -6,10 +6,12 @@ not a connection id, 408 for a body that does not arrive in time, 413 over 1 MiB
 not a TapTalent event (or a replay outside the time window), 429 (with ``Retry-After``) for a caller or a
 connection over its rate, 500 when recording failed (TapTalent then delivers it again).
 
-Order of checks, cheapest first, so that a flood costs little: the caller's rate, the path's shape, the
-connection's rate, the key from the ``X-Webhook-Key`` header (the secret is looked up at most once per
-connection every 30 s, in a bounded cache, and cache misses have a rate of their own), and only then the
-body, read with a size and a time limit.
+Order of checks: the path's shape; the key from the ``X-Webhook-Key`` header (the secret is looked up at most
+once per connection every 30 s, in a bounded cache; look-ups for ids never seen with a secret have a rate of
+their own); then the connection's rate, and only then the body, read with a size and a time limit. Traffic
+without the secret never spends what the authenticated sender may deliver: the connection's rate counts
+authenticated deliveries only, the caller's rate counts refused keys only (behind a proxy every caller has
+the proxy's address), and a connection that once had a secret is looked up whatever made-up ids cost.
 
 Recording happens before the answer, in a worker thread: it takes milliseconds, well inside TapTalent's
 5-second limit, and a delivery is never acknowledged before it is safely stored.
@@ -98,11 +100,15 @@ class _CachedKeys:
         self._lookup = lookup
         self._misses = misses
         self._cache: OrderedDict[str, tuple[float, str | Sequence[str] | None]] = OrderedDict()
+        #: connections a look-up found a secret for (bounded like the cache)
+        self._known: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def cached(self, conn_id: str) -> bool:
+    def limited(self, conn_id: str) -> bool:
+        """Whether looking ``conn_id`` up spends the miss rate: not cached, and never found with a secret."""
         entry = self._cache.get(conn_id)
-        return entry is not None and time.monotonic() - entry[0] <= KEY_CACHE_SECONDS
+        fresh = entry is not None and time.monotonic() - entry[0] <= KEY_CACHE_SECONDS
+        return not fresh and conn_id not in self._known
 
     def miss_wait(self) -> float:
         return self._misses.take("misses")
@@ -115,6 +121,10 @@ class _CachedKeys:
                 return entry[1]
         value = self._lookup(conn_id)
         with self._lock:
+            if value:
+                self._known[conn_id] = None
+                while len(self._known) > KEY_CACHE_SIZE:
+                    self._known.popitem(last=False)
             self._cache[conn_id] = (time.monotonic(), value)
             self._cache.move_to_end(conn_id)
             while len(self._cache) > KEY_CACHE_SIZE:
@@ -134,8 +144,8 @@ def create_app(
     :param recorder: where events go; default: Asset events in the metadata DB (Airflow 3 API server).
     :param key_lookup: ``conn_id -> webhook secret(s)``; default: the connection's ``webhook_secret`` and
         ``previous_webhook_secret`` extras.
-    :param per_source: ``(requests per second, burst)`` allowed from one source address.
-    :param per_connection: ``(requests per second, burst)`` allowed for one connection id.
+    :param per_source: ``(requests per second, burst)`` of refused keys allowed from one source address.
+    :param per_connection: ``(requests per second, burst)`` of authenticated deliveries for one connection id.
     """
     from airflow_provider_taptalent.webhooks.recorders import AssetEventRecorder
 
@@ -154,15 +164,18 @@ def create_app(
         shown_conn, event_name, batch_id = "-", "-", None
         source = request.client.host if request.client else "-"
         try:
-            _limit(sources.take(source), "this address")
             if not CONN_ID_PATTERN.match(conn_id):
                 raise TapTalentWebhookError("not a connection id", status_code=404)
-            _limit(connections.take(conn_id), "this connection")
-            if not keys.cached(conn_id):
+            if keys.limited(conn_id):
                 _limit(keys.miss_wait(), "unknown connections")
             key = await run_in_threadpool(keys.get, conn_id)
-            check_key(request.headers, key)  # before a byte of the body is read
+            try:
+                check_key(request.headers, key)  # before a byte of the body is read
+            except TapTalentWebhookError:
+                _limit(sources.take(source), "this address")  # refused keys only
+                raise
             shown_conn = conn_id
+            _limit(connections.take(conn_id), "this connection")  # authenticated deliveries only
             try:
                 raw = await asyncio.wait_for(_read_limited(request), timeout=BODY_SECONDS)
             except asyncio.TimeoutError:

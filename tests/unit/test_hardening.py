@@ -810,6 +810,23 @@ def test_item10_the_per_connection_limit_answers_429_with_retry_after():
     assert len(recorder.events) == 3
 
 
+def test_posts_without_the_secret_never_spend_what_the_real_sender_may_deliver(monkeypatch):
+    """Review 2026-12-02 #12: before, one address posting to made-up ids used up the source's and the
+    'unknown connections' buckets, and wrong keys the connection's: 4 of 5 real deliveries got 429.
+    Behind a proxy every caller has one address, as the test client's requests do here."""
+    from airflow_provider_taptalent.webhooks import app as app_module
+
+    client, recorder = _client(per_connection=(1, 5))
+    assert _post(client, body=_delivery(data={"batchId": 0, "status": "COMPLETED"})).status_code == 200
+    monkeypatch.setattr(app_module, "KEY_CACHE_SECONDS", 0)  # every real delivery a fresh look-up too
+    flood = [_post(client, conn_id=f"made_up_{n}", key="guess").status_code for n in range(300)]
+    flood += [_post(client, key="wrong").status_code for _ in range(50)]
+    assert 429 in flood  # the flood itself is limited ...
+    real = [_post(client, body=_delivery(data={"batchId": n, "status": "COMPLETED"})).status_code for n in range(1, 5)]
+    assert real == [200, 200, 200, 200]  # ... but never at the real sender's expense
+    assert len(recorder.events) == 5
+
+
 def test_item10_the_key_cache_is_bounded():
     from airflow_provider_taptalent.webhooks import app as app_module
 
