@@ -20,7 +20,7 @@ UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: observability-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons demo sandbox airflow bench reliability lock clean
+.PHONY: observability-tools browser-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons demo sandbox airflow bench reliability lock clean
 
 help:
 	@echo "make demo         the sandbox + Airflow on SQLite + three of the five example DAGs, end to end"
@@ -69,7 +69,17 @@ observability-tools:
 	@command -v promtool >/dev/null 2>&1 && echo "promtool: $$(command -v promtool)" || \
 		echo "promtool is not available here: the alert-rule tests will be skipped"
 
-test-full: setup observability-tools
+# Debian's chromium and chromium-driver drive Airflow's real UI in tests/deployment: installed where this is
+# Debian and root (the tests skip, saying so, where they are missing).
+browser-tools:
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends chromium chromium-driver >/dev/null 2>&1) ; } || true
+	@command -v chromedriver >/dev/null 2>&1 && echo "chromium: $$(command -v chromium), chromedriver: $$(command -v chromedriver)" || \
+		echo "chromium/chromedriver are not available here: the browser tests will be skipped"
+
+test-full: setup observability-tools browser-tools
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/distributed
 
 # A CeleryExecutor deployment started by the test: PostgreSQL and Redis from wheels, 2 workers (~2 minutes)

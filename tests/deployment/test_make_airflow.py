@@ -1,20 +1,26 @@
 """`make airflow` as a new user meets it (review 2026-12-02 #28, #29, #32): the script itself, with real
-`airflow standalone` and the sandbox, driven through Airflow's REST API as the UI drives it.
+`airflow standalone` and the sandbox, driven from Airflow's real UI in a headless Chromium (Debian's chromium
+and chromium-driver, with selenium), the results read back through the REST API.
 
-Every example DAG is unpaused and triggered as the UI's dialog does ("Unpause on trigger"): each must end
-green, the daily export's catch-up is three days with data in the lake and the warehouse, the resume
-pipeline's batches come back as webhook deliveries that start the event-driven example, and the row's
-Test (what the 3.3 UI posts: the key masked, port 0) succeeds.
+In the browser: log in with the generated password, create a TapTalent connection from the form, press its
+row's Test and read the toast, and trigger every example DAG from its Trigger dialog ("Unpause on trigger"
+ticked, as it is by default). Then each run must end green, the daily export's catch-up must be three days
+with data in the lake and the warehouse, and the resume pipeline's batches must come back as webhook
+deliveries that start the event-driven example.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import sqlite3
 import sys
-from datetime import datetime, timezone
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS
@@ -27,98 +33,170 @@ pytestmark = [
     pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="the Airflow 3 UI and REST API"),
 ]
 EXAMPLES = sorted(p.stem for p in (REPO / "example_dags").glob("taptalent_*.py"))
+CONSUMER = "taptalent_on_batch_completed"
+CHROME_FLAGS = (
+    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
+    "--disable-component-update --disable-sync --window-size=1400,1000"
+).split()
+
+
+class Local(Processes):
+    """`make airflow` (scripts/standalone.py) in a home of its own, and its REST API as the admin."""
+
+    def __init__(self, home: Path) -> None:
+        super().__init__(logs=home)
+        self.home, self.port, self.sandbox_port = home, free_port(), free_port()
+        self.api = f"http://localhost:{self.port}"
+        self._token = ""
+
+    @property
+    def password(self) -> str:
+        return str(json.loads((self.home / "simple_auth_manager_passwords.json.generated").read_text())["admin"])
+
+    @property
+    def banner(self) -> str:
+        return (self.logs / "make-airflow.out").read_text()
+
+    def call(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        if not self._token:
+            answer = httpx.post(f"{self.api}/auth/token", json={"username": "admin", "password": self.password})
+            self._token = answer.raise_for_status().json()["access_token"]
+        headers = {"Authorization": f"Bearer {self._token}"}
+        return httpx.request(method, f"{self.api}{path}", headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+    def runs(self, dag_id: str) -> list[dict]:
+        return list(self.call("GET", f"/api/v2/dags/{dag_id}/dagRuns", params={"limit": 50}).json()["dag_runs"])
 
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory):
-    home = tmp_path_factory.mktemp("airflow-local")
-    port, sandbox_port = free_port(), free_port()
-    processes = Processes(logs=home)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW__", "AIRFLOW_CONN_"))}
+    local = Local(tmp_path_factory.mktemp("airflow-local"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "AIRFLOW_CONN_"))}
+    env.pop("AIRFLOW_HOME", None)
     env.update(
         {
-            "TAPTALENT_LOCAL_HOME": str(home),
-            "PORT": str(port),
-            "SANDBOX_PORT": str(sandbox_port),
-            # the REST calls below act as the logged-in admin does in the UI
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "TAPTALENT_LOCAL_HOME": str(local.home),
+            "PORT": str(local.port),
+            "SANDBOX_PORT": str(local.sandbox_port),
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         }
     )
-    env.pop("AIRFLOW_HOME", None)
-    processes.start_process("make-airflow", [sys.executable, str(REPO / "scripts" / "standalone.py")], env=env)
-    processes.home, processes.api = home, f"http://localhost:{port}"  # type: ignore[attr-defined]
+    local.start_process("make-airflow", [sys.executable, str(REPO / "scripts" / "standalone.py")], env=env)
     try:
-        processes.wait_for(
-            "airflow standalone", lambda: _get(processes, "/api/v2/monitor/health").status_code == 200, timeout=240
+        local.wait_for(
+            "airflow standalone",
+            lambda: httpx.get(f"{local.api}/api/v2/monitor/health").status_code == 200 and local.password,
+            timeout=240,
         )
-        yield processes
+        for dag_id in EXAMPLES:
+            local.wait_for(
+                f"{dag_id} parsed", lambda d=dag_id: local.call("GET", f"/api/v2/dags/{d}").status_code == 200
+            )
+        yield local
     finally:
-        processes.stop()
+        local.stop()
 
 
-def _get(local, path, **kwargs):
-    import httpx
+@pytest.fixture(scope="module")
+def browser(local, tmp_path_factory):
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (the [integration] extra)")
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver:
+        pytest.skip("Debian's chromium and chromium-driver are not installed (make test installs them as root)")
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
 
-    return httpx.get(f"{local.api}{path}", timeout=15, **kwargs)
+    options = webdriver.ChromeOptions()
+    for flag in [*CHROME_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
+        options.add_argument(flag)
+    options.binary_location = chromium
+    browser = webdriver.Chrome(options=options, service=Service(driver))
+    browser.implicitly_wait(15)
+    try:
+        browser.get(f"{local.api}/")  # the login page, as a new user meets it
+        browser.find_element(By.NAME, "username").send_keys("admin")
+        browser.find_element(By.NAME, "password").send_keys(local.password)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        local.wait_for("the login", lambda: "/auth/login" not in browser.current_url)
+        yield browser
+    finally:
+        browser.quit()
 
 
-def _call(local, method, path, **kwargs):
-    import httpx
+def _text(browser, want: str, timeout: float = 15) -> str:
+    """The page's text once it shows ``want`` (a toast stays a few seconds)."""
+    from selenium.webdriver.common.by import By
 
-    return httpx.request(method, f"{local.api}{path}", timeout=30, **kwargs)
+    deadline = time.monotonic() + timeout
+    while True:
+        text = str(browser.find_element(By.TAG_NAME, "body").text)
+        if want in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
 
 
-@pytest.mark.timeout(900)
-def test_every_example_dag_runs_green_from_make_airflow(local):
-    for dag_id in EXAMPLES:
-        local.wait_for(f"{dag_id} parsed", lambda d=dag_id: _get(local, f"/api/v2/dags/{d}").status_code == 200, 180)
-    now = datetime.now(timezone.utc).isoformat()
-    for dag_id in EXAMPLES:  # the trigger dialog: unpause, then a manual run (the event-driven one waits)
-        assert _call(local, "PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": False}).status_code == 200
-        if dag_id != "taptalent_on_batch_completed":
-            # the dialog's logical date defaults to now; the resume pipeline also runs without one
-            body = {"logical_date": None if dag_id == "taptalent_resume_pipeline" else now}
-            made = _call(local, "POST", f"/api/v2/dags/{dag_id}/dagRuns", json=body)
-            assert made.status_code == 200, made.text
+def test_a_connection_made_in_the_form_passes_the_row_test(local, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
-    def runs(dag_id):
-        return _get(local, f"/api/v2/dags/{dag_id}/dagRuns", params={"limit": 50}).json()["dag_runs"]
+    key = re.search(r"API key (sk_test_\S+)", local.banner)[1]  # type: ignore[index]
+    browser.get(f"{local.api}/connections")
+    browser.find_element(By.XPATH, "//button[contains(., 'Add Connection')]").click()
+    dialog = browser.find_element(By.CSS_SELECTOR, "[role=dialog]")
+    dialog.find_element(By.NAME, "connection_id").send_keys("taptalent_ui")
+    kind = dialog.find_elements(By.CSS_SELECTOR, "input")[1]  # the connection type's combobox
+    kind.send_keys("TapTalent")
+    time.sleep(0.5)  # the options list opens
+    kind.send_keys(Keys.ENTER)
+    dialog.find_element(By.NAME, "host").send_keys("http://127.0.0.1")
+    dialog.find_element(By.NAME, "password").send_keys(key)
+    dialog.find_element(By.NAME, "port").send_keys(str(local.sandbox_port))  # the field the form shows for Test
+    dialog.find_element(By.XPATH, ".//button[contains(., 'Save')]").click()
+    row = browser.find_element(By.XPATH, "//tr[contains(., 'taptalent_ui')]")
+    row.find_element(By.CSS_SELECTOR, "button[aria-label='Test Connection']").click()
+    text = _text(browser, "Connected to the TapTalent sandbox API")
+    assert "Test Connection Successful" in text, text[-1500:]
+    assert "job(s) visible to this key" in text
+    assert key not in text  # the key never shows
+    saved = local.call("GET", "/api/v2/connections/taptalent_ui").json()
+    assert (saved["conn_type"], saved["port"]) == ("taptalent", local.sandbox_port)
 
-    def settled():
-        states = {d: [r["state"] for r in runs(d)] for d in EXAMPLES}
+
+def test_every_example_dag_triggered_from_the_ui_runs_green(local, browser):
+    from selenium.webdriver.common.by import By
+
+    # The event-driven example first: its dialog unpauses it, so that the resume pipeline's webhooks start it.
+    for dag_id in [CONSUMER, *(d for d in EXAMPLES if d != CONSUMER)]:
+        browser.get(f"{local.api}/dags/{dag_id}")
+        browser.find_element(By.CSS_SELECTOR, "button[aria-label='Trigger Dag']").click()
+        dialog = browser.find_element(By.XPATH, "//*[@role='dialog'][.//*[contains(., 'Unpause')]]")
+        dialog.find_element(By.XPATH, ".//button[normalize-space()='Trigger']").click()
+        local.wait_for(f"the run of {dag_id}", lambda d=dag_id: any(r["run_type"] == "manual" for r in local.runs(d)))
+
+    def settled() -> dict[str, list[str]] | None:
+        states = {d: [r["state"] for r in local.runs(d)] for d in EXAMPLES}
         done = all(s and all(x in ("success", "failed") for x in s) for s in states.values())
-        return states if done and len(states["taptalent_daily_export"]) >= 4 else None
+        webhooks_in = any(r["run_type"] == "asset_triggered" for r in local.runs(CONSUMER))
+        return states if done and webhooks_in and len(states["taptalent_daily_export"]) >= 4 else None
 
     states = local.wait_for("every example DAG's runs to finish", settled, timeout=420)
     assert all(state == "success" for s in states.values() for state in s), states
     # The catch-up: the three days before the first start, and the manual run; nothing from a month ago.
-    export_runs = runs("taptalent_daily_export")
-    assert len(export_runs) == 4, [r["run_id"] for r in export_runs]
-    lake = local.home / "taptalent-lake"
-    files = sorted(lake.rglob("*.jsonl"))
+    assert len(local.runs("taptalent_daily_export")) == 4
+    files = sorted((local.home / "taptalent-lake").rglob("*.jsonl"))
     assert files and sum(len(f.read_text().splitlines()) for f in files) > 0, files
     with sqlite3.connect(local.home / "warehouse.db") as db:
         tables = [name for (name,) in db.execute("select name from sqlite_master where type='table'")]
         counts = [db.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables]  # noqa: S608 (its own names)
         assert tables and sum(counts) > 0, dict(zip(tables, counts, strict=True))
-    # The resume pipeline's batches were delivered to the receiver and started the event-driven example.
-    consumer = runs("taptalent_on_batch_completed")
-    assert consumer and all(r["run_type"] == "asset_triggered" for r in consumer), consumer
 
 
-def test_the_row_test_button_succeeds_for_the_sandbox_connection(local):
-    """What the 3.3 UI's row Test posts (review 2026-12-02 #29): the key masked, the hidden port as 0."""
-    host, port = _sandbox_url(local).rsplit(":", 1)
-    body = {"connection_id": "taptalent_default", "conn_type": "taptalent", "host": host, "port": int(port),
-            "password": "***", "extra": "{}"}  # fmt: skip
-    answer = _call(local, "POST", "/api/v2/connections/test", json=body)
+def test_the_row_test_of_the_environment_connection_reuses_its_key(local):
+    """What the 3.3 UI's row Test posts (review 2026-12-02 #29), for the connection `make airflow` defines in
+    the environment (the Connections page does not list those): its host and port, the key masked."""
+    body = {"connection_id": "taptalent_default", "conn_type": "taptalent", "host": "http://127.0.0.1",
+            "port": local.sandbox_port, "password": "***", "extra": "{}"}  # fmt: skip
+    answer = local.call("POST", "/api/v2/connections/test", json=body)
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] is True, answer.json()
-
-
-def _sandbox_url(local) -> str:
-    """The sandbox's URL, as the script printed it."""
-    out = Path(local.logs / "make-airflow.out").read_text()
-    return next(line.split()[3] for line in out.splitlines() if line.startswith("TapTalent sandbox at"))
