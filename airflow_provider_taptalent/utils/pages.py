@@ -7,6 +7,9 @@ slid from page 2 to page 3 is missed; read them the other way round and it is re
 tail, though, a record never moves. Each page says the listing's total when it was read, so each page
 covers a known range of tail positions: :func:`read_pages` yields each record once (by its key), then
 reads again whatever range of the listing as it was at the start no page covered, until none is left.
+A page's total and its rows need not be one snapshot
+(:data:`~airflow_provider_taptalent.client.contract.PAGE_TOTAL_IS_A_SNAPSHOT`): a full last page is followed by
+the next ones until a page comes back short, so that the oldest record never slides off the end unread.
 """
 
 from __future__ import annotations
@@ -122,17 +125,37 @@ class PageReader(Generic[T]):
         coverage = _Coverage()
         first, start_total = self._read(1, coverage)
         yield self._new(first)
-        low = 0
+        low, tail = 0, (1, len(first))
         if self.enough is not None and self.enough(first):
-            low = coverage.ranges[0][0]
+            low, tail = coverage.ranges[0][0], None
         else:
             last = -(-start_total // self.per_page)
             for number, (records, total) in self._in_order(range(2, last + 1), coverage):
                 yield self._new(records)
+                tail = (number, len(records))
                 if self.enough is not None and self.enough(records):
-                    low = max(total - (number - 1) * self.per_page - len(records), 0)
+                    low, tail = max(total - (number - 1) * self.per_page - len(records), 0), None
                     break
         yield from self._repair(coverage, max(low, 0), start_total)
+        if tail is not None:
+            yield from self._tail(*tail, coverage)
+
+    def _tail(self, number: int, count: int, coverage: _Coverage) -> Iterator[list[T]]:
+        """After a full last page, the pages after it until one comes back short (see the module docstring)."""
+        for _ in range(MAX_REPAIR_ROUNDS):
+            if count < self.per_page:
+                return
+            number += 1
+            records, _total = self._read(number, coverage)
+            count = len(records)
+            found = self._new(records)
+            if found:
+                log.info("%d record(s) past the listing's total on page %d: read them too", len(found), number)
+            yield found
+        raise TapTalentError(
+            f"The listing went on for {MAX_REPAIR_ROUNDS} full pages past its total: it kept changing while it was "
+            "read: run again"
+        )
 
     def _read(self, number: int, coverage: _Coverage) -> tuple[Sequence[T], int]:
         records, total = self.fetch(number)

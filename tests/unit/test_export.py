@@ -83,6 +83,36 @@ def test_a_record_added_between_two_pages_read_out_of_order_is_not_lost():
     assert len(read) == len(set(read))
 
 
+class CountThenRows(GrowingListing):
+    """A server that counts, then reads the rows (count + skip/limit): a record added in between makes the
+    page's rows one place older than its total says (review 2026-12-02 #16)."""
+
+    def fetch(self, number: int) -> tuple[list[int], int]:
+        with self.lock:
+            self.fetches += 1
+            total = len(self.records)  # counted ...
+            for _ in range(self.adds.get(self.fetches, 0)):  # ... then records are added ...
+                self.records.insert(0, self.next_id)
+                self.next_id += 1
+            start = (number - 1) * self.per_page  # ... then the rows are read
+            return self.records[start : start + self.per_page], total
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_record_added_between_a_pages_count_and_its_rows_is_never_missed(concurrency):
+    """Before: the oldest record slid past the last page unread, silently, in some of these trials."""
+    missed = 0
+    for seed in range(300):
+        rng = random.Random(seed)
+        size = rng.choice([rng.randint(1, 300), 10 * rng.randint(1, 30)])  # full last pages too
+        adds = {rng.randint(1, 35): rng.randint(1, 3) for _ in range(rng.randint(1, 3))}
+        listing = CountThenRows(size, 10, adds=adds)
+        read = read_all(listing, concurrency)
+        assert len(read) == len(set(read)), f"seed {seed}: a record was read twice"
+        missed += bool(set(range(1, size + 1)) - set(read))
+    assert missed == 0
+
+
 def test_a_listing_that_shrinks_while_read_fails_instead_of_exporting_a_hole():
     listing = GrowingListing(50, 10)
 
