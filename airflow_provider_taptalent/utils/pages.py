@@ -125,7 +125,8 @@ class PageReader(Generic[T]):
         coverage = _Coverage()
         first, start_total = self._read(1, coverage)
         yield self._new(first)
-        low, tail = 0, (1, len(first))
+        low = 0
+        tail: tuple[int, int] | None = (1, len(first))  # the last page read: its number and size
         if self.enough is not None and self.enough(first):
             low, tail = coverage.ranges[0][0], None
         else:
