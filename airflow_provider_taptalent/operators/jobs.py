@@ -224,6 +224,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         with state.locked():
             with fail_without_retry():
                 sync.owned_elsewhere = ledger.owned_by_others()
+            sync.ledger = ledger
             sync.run(sources)
             if changes is not None:
                 with jsonl_writer(changes) as writer:

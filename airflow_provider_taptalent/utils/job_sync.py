@@ -40,7 +40,7 @@ from airflow_provider_taptalent.utils.sync_records import (
     SourceJob,
     SyncReport,
 )
-from airflow_provider_taptalent.utils.sync_state import SyncState
+from airflow_provider_taptalent.utils.sync_state import OwnershipLedger, SyncState
 
 if TYPE_CHECKING:
     from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
@@ -75,6 +75,8 @@ class JobSync:
         self._dirty = False
         #: jobs that another sync's state maps (the ownership ledger): never adopted
         self.owned_elsewhere: set[str] = set()
+        #: the ownership ledger, claimed at each chunk's creates and before each adoption
+        self.ledger: OwnershipLedger | None = None
         self.existing: set[str] = set()
 
     def run(self, sources: Sequence[SourceJob]) -> SyncReport:
@@ -127,9 +129,12 @@ class JobSync:
             # Write-ahead (with the results of the chunks before): should the process die after TapTalent
             # created a job, the next run finds it; an update whose result was not saved is recognised.
             self.state.save()
+            if self.ledger is not None:  # and no sync beside this one adopts what these creates make
+                self.ledger.reserve([self._wanted(source) for source in to_create])
             dirty = True
         created = {s.external_id for s in to_create}
-        for source, job, failure in self._send(to_create, mapped):
+        results = self._send(to_create, mapped)
+        for source, job, failure in results:
             if failure is not None:
                 self._failed(source, failure)
             elif source.external_id in created:
@@ -137,6 +142,10 @@ class JobSync:
             else:
                 self._record(source, job)
                 self.report.updated.append(source.external_id)
+        if to_create and self.ledger is not None:  # now, not at the end: no sync beside this one adopts them
+            self.ledger.add(
+                {str(job.id) for s, job, failure in results if failure is None and s.external_id in created}
+            )
         self._dirty = self._dirty or dirty  # saved with the next chunk's write-ahead, or at the end
 
     def _send(self, to_create: list[SourceJob], mapped: set[str]) -> list[_Result]:
@@ -333,10 +342,12 @@ class JobSync:
 
     def _adopt(self, source: SourceJob, remote: dict[str, Job], mapped: set[str]) -> Job | None:
         """An unmapped TapTalent job with the same match fields, that no other sync owns."""
-        wire = source.job.to_wire()
-        wanted = {name: wire.get(name) for name in self.match_fields}
+        wanted = self._wanted(source)
         for job_id, job in remote.items():
             if job_id not in mapped and job_id not in self.owned_elsewhere and job.matches(wanted):
+                if self.ledger is not None and not self.ledger.take(job_id, wanted):
+                    self.owned_elsewhere.add(job_id)  # another sync claimed it since this run began
+                    continue
                 log.info(
                     "Job %s: adopting the existing TapTalent job %s with the same %s",
                     source.external_id,
@@ -345,6 +356,11 @@ class JobSync:
                 )
                 return job
         return None
+
+    def _wanted(self, source: SourceJob) -> dict[str, Any]:
+        """The record's match fields, as the API names them: what an adoption compares."""
+        wire = source.job.to_wire()
+        return {name: wire.get(name) for name in self.match_fields}
 
     def _record(self, source: SourceJob, job: Job) -> None:
         self.state.jobs[source.external_id] = {

@@ -87,28 +87,9 @@ class SyncState:
         if not self.local:
             yield
             return
-        import fcntl
-
-        lock_path = f"{self.path.path}.lock"
-        os.makedirs(os.path.dirname(lock_path) or ".", exist_ok=True)
-        with open(lock_path, "a", encoding="utf-8") as handle:
-            give_up = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= give_up:
-                        raise TapTalentError(
-                            f"Another job sync has held {self.path} for {timeout:.0f} s",
-                            details={"state_path": "in use by another run: wait for it, or give each sync its own"},
-                        ) from None
-                    time.sleep(_LOCK_POLL)
-            try:
-                self.jobs = self._read()  # what the run that held the lock left
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with _flock(f"{self.path.path}.lock", timeout, "state_path", str(self.path)):
+            self.jobs = self._read()  # what the run that held the lock left
+            yield
 
     def save(self) -> None:
         text = json.dumps({"version": STATE_VERSION, "jobs": self.jobs}, separators=(",", ":"), sort_keys=True)
@@ -155,41 +136,118 @@ def _entry_problem(entry: Any) -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def _flock(lock_path: str, timeout: float, field: str, what: str) -> Iterator[None]:
+    """An exclusive ``flock`` on ``lock_path`` (a local file), waited for up to ``timeout`` seconds."""
+    import fcntl
+
+    os.makedirs(os.path.dirname(lock_path) or ".", exist_ok=True)
+    with open(lock_path, "a", encoding="utf-8") as handle:
+        give_up = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= give_up:
+                    raise TapTalentError(
+                        f"Another job sync has held {what} for {timeout:.0f} s",
+                        details={field: "in use by another run: wait for it, or give each sync its own"},
+                    ) from None
+                time.sleep(_LOCK_POLL)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class OwnershipLedger:
-    """Which sync owns which TapTalent job: ``{"version": 1, "owners": {job_id: state_path}}``.
+    """Which sync owns which TapTalent job: ``{"version": 1, "owners": {job_id: state_path}, "pending":
+    {state_path: [match fields of a create in flight, ...]}}``.
 
     Syncs of one TapTalent company that share a ledger (by default the ``taptalent-job-owners.json`` beside
-    their states) never adopt each other's jobs. It is read at the start of a run and merged into at its end.
+    their states) never adopt each other's jobs. Every change is a read, change and write under the ledger's
+    lock (a local file; object storage has none). A sync reserves the match fields of its creates before it
+    sends them (:meth:`reserve`), claims the jobs they made after them (:meth:`add`), claims a job before it
+    adopts it (:meth:`take`, refused for a job another sync owns or may be creating), and merges in what it
+    maps at the end of its run (:meth:`claim`).
     """
 
     def __init__(self, path: ObjectStoragePath, owner: str) -> None:
         self.path = path
         self.owner = owner
 
-    def _read(self) -> dict[str, str]:
+    def _read(self) -> tuple[dict[str, str], dict[str, list[dict[str, Any]]]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return {}
+            return {}, {}
         except ValueError as error:
             raise TapTalentInputError(
                 "Invalid ownership_path", details={"ownership_path": f"not an ownership ledger: {error}"}
             ) from None
         owners = data.get("owners") if isinstance(data, dict) else None
-        if not isinstance(owners, dict):
+        pending = data.get("pending", {}) if isinstance(data, dict) else None
+        if not isinstance(owners, dict) or not isinstance(pending, dict):
             raise TapTalentInputError("Invalid ownership_path", details={"ownership_path": "not an ownership ledger"})
-        return {str(k): str(v) for k, v in owners.items()}
+        return {str(k): str(v) for k, v in owners.items()}, {str(k): list(v) for k, v in pending.items()}
 
     def owned_by_others(self) -> set[str]:
-        return {job_id for job_id, owner in self._read().items() if owner != self.owner}
+        return {job_id for job_id, owner in self._read()[0].items() if owner != self.owner}
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[tuple[dict[str, str], dict[str, list[dict[str, Any]]]]]:
+        """The ledger, read under its lock; written back if the block changed it."""
+        lock = (
+            _flock(f"{self.path.path}.lock", LOCK_TIMEOUT, "ownership_path", str(self.path))
+            if self.path.protocol in ("", "file")
+            else contextlib.nullcontext()
+        )
+        with lock:
+            owners, pending = self._read()
+            before = json.dumps([owners, pending], sort_keys=True)
+            yield owners, pending
+            if json.dumps([owners, pending], sort_keys=True) != before:
+                self._write(owners, pending)
+
+    def reserve(self, wanted: list[dict[str, Any]]) -> None:
+        """The match fields of the creates this sync is about to send: no other sync adopts such a job."""
+        with self._changing() as (_owners, pending):
+            pending[self.owner] = wanted
+
+    def add(self, job_ids: set[str]) -> None:
+        """Claim the jobs this sync's creates made (those no other sync owns); its reservations end."""
+        with self._changing() as (owners, pending):
+            for job_id in sorted(job_ids):
+                owners.setdefault(job_id, self.owner)
+            pending.pop(self.owner, None)
+
+    def take(self, job_id: str, wanted: dict[str, Any]) -> bool:
+        """Claim ``job_id`` (with these match fields) for adoption, unless another sync owns it or is creating
+        a job with the same match fields: whether this sync may adopt it (compare and set)."""
+        with self._changing() as (owners, pending):
+            owner = owners.get(job_id)
+            if owner is not None:
+                return owner == self.owner
+            if any(wanted in creates for other, creates in pending.items() if other != self.owner):
+                return False
+            owners[job_id] = self.owner
+            return True
 
     def claim(self, job_ids: set[str]) -> None:
-        """Record ``job_ids`` as this sync's (and release the ones it no longer maps)."""
-        owners = {k: v for k, v in self._read().items() if v != self.owner}
-        if not job_ids and len(owners) == len(self._read()):
-            return
-        owners.update(dict.fromkeys(sorted(job_ids - set(owners)), self.owner))
-        text = json.dumps({"version": STATE_VERSION, "owners": owners}, separators=(",", ":"), sort_keys=True)
+        """Record ``job_ids`` as this sync's (and release the ones it no longer maps, and its reservations)."""
+        with self._changing() as (owners, pending):
+            for job_id in [k for k, v in owners.items() if v == self.owner and k not in job_ids]:
+                del owners[job_id]
+            for job_id in sorted(job_ids):
+                owners.setdefault(job_id, self.owner)
+            pending.pop(self.owner, None)
+
+    def _write(self, owners: dict[str, str], pending: dict[str, list[dict[str, Any]]]) -> None:
+        data: dict[str, Any] = {"version": STATE_VERSION, "owners": owners}
+        if pending:
+            data["pending"] = pending
+        text = json.dumps(data, separators=(",", ":"), sort_keys=True)
         if self.path.protocol in ("", "file"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = f"{self.path.path}.{uuid.uuid4().hex}.tmp"

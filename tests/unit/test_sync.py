@@ -456,3 +456,51 @@ def test_shared_or_allowed_state_works_under_a_distributed_executor(sandbox_conn
 def test_a_local_state_path_is_fine_under_the_local_executor(sandbox_conn, sandbox, state, monkeypatch):
     monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
     assert run([record(1)], state)[0]["created"] == 1
+
+
+def test_a_sync_beside_another_never_adopts_the_job_that_one_is_creating(sandbox_conn, sandbox, tmp_path, monkeypatch):
+    """Review 2026-12-02 #15, the interleaving forced: sync B runs while sync A's create is in flight (the job
+    made, its result not yet back). Before, B adopted A's job, and both states mapped it; claims were written
+    at the end of a run, without a lock."""
+    shared = tmp_path / "shared"
+    real_create = TapTalentHook.create_job
+    b_ran: list[dict] = []
+
+    def create_then_b_runs(self, job, **kwargs):
+        made = real_create(self, job, **kwargs)
+        if not b_ran:
+            b_ran.append({})  # B's own create goes straight through
+            b_ran[0] = run([record(1, external_id="HRIS-1")], shared / "b.json")[0]
+        return made
+
+    monkeypatch.setattr(TapTalentHook, "create_job", create_then_b_runs)
+    counts, _ = run([record(1)], shared / "a.json")
+    a = json.loads((shared / "a.json").read_text())["jobs"]["ATS-1"]["job_id"]
+    b = json.loads((shared / "b.json").read_text())["jobs"]["HRIS-1"]["job_id"]
+    assert (counts["created"], b_ran[0]["adopted"], b_ran[0]["created"]) == (1, 0, 1)
+    assert a != b and len(remote_jobs(sandbox)) == 2
+    owners = json.loads((shared / "taptalent-job-owners.json").read_text())
+    assert owners["owners"] == {str(a): str(shared / "a.json"), str(b): str(shared / "b.json")}
+    assert "pending" not in owners  # reservations end with their chunk
+
+
+def test_the_ownership_ledger_loses_no_claim_to_concurrent_writers(tmp_path):
+    """Review 2026-12-02 #15: read, change and write without a lock lost claims; now under the ledger's lock."""
+    import threading
+
+    from airflow_provider_taptalent._compat import ObjectStoragePath
+    from airflow_provider_taptalent.utils.sync_state import OwnershipLedger
+
+    path = ObjectStoragePath(f"file://{tmp_path / 'owners.json'}")
+
+    def claims(owner: str) -> None:
+        ledger = OwnershipLedger(path, owner)
+        for n in range(40):
+            ledger.add({f"{owner}-{n}"})
+
+    threads = [threading.Thread(target=claims, args=(f"sync{k}",)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(json.loads((tmp_path / "owners.json").read_text())["owners"]) == 160
