@@ -30,9 +30,6 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": [{"integration-name": "TapTalent", "python-modules": [f"{_MODULE}.sensors.taptalent"]}],
         "triggers": [{"integration-name": "TapTalent", "python-modules": [f"{_MODULE}.triggers.taptalent"]}],
         "extra-links": [f"{_MODULE}.operators.links.TapTalentJobLink"],
-        "plugins": [
-            {"name": "taptalent_webhooks", "plugin-class": f"{_MODULE}.webhooks.plugin.TapTalentWebhooksPlugin"}
-        ],
         "connection-types": [
             {
                 "connection-type": "taptalent",

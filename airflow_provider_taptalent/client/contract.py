@@ -48,6 +48,8 @@ REQUEST_ID_HEADERS: Final = ("X-Request-Id", "X-Request-ID", "Request-Id")
 WEBHOOK_KEY_HEADER: Final = "X-Webhook-Key"
 WEBHOOK_EVENT_HEADER: Final = "X-Webhook-Event"
 WEBHOOK_TIMESTAMP_HEADER: Final = "X-Webhook-Timestamp"
+#: the longest batch id a webhook may carry (no TapTalent id comes near it; the receipts table's column)
+WEBHOOK_BATCH_ID_MAX_LENGTH: Final = 250
 BATCH_EVENTS: Final = frozenset(
     {
         "resume.bulk_upload_parse.started",

@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
+from airflow_provider_taptalent.client import contract as _api
 from airflow_provider_taptalent.client.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def _receipts() -> Any:
         MetaData(),
         Column("conn_id", String(250), primary_key=True),
         Column("event", String(100), primary_key=True),
-        Column("batch_id", String(250), primary_key=True),
+        Column("batch_id", String(_api.WEBHOOK_BATCH_ID_MAX_LENGTH), primary_key=True),
         Column("received_at", DateTime(timezone=True), nullable=False),
     )
 

@@ -85,6 +85,12 @@ def verify_delivery(
         raise TapTalentWebhookError(
             "batch event without data.batchId", status_code=400, details={"data.batchId": "required"}
         )
+    if event.batch_id is not None and len(str(event.batch_id)) > _api.WEBHOOK_BATCH_ID_MAX_LENGTH:
+        # longer than any id TapTalent makes, and than the receipts table holds: a 500 would be redelivered
+        raise TapTalentWebhookError(
+            "batch id too long", status_code=400,
+            details={"data.batchId": f"at most {_api.WEBHOOK_BATCH_ID_MAX_LENGTH} characters"},
+        )  # fmt: skip
     if max_age is not None:
         _check_time(event, max_age)
     return event

@@ -843,6 +843,8 @@ def test_item10_the_key_cache_is_bounded():
         (b'{"event": "x", "data": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested deeper"),
         (json.dumps(_delivery(timestamp="2019-05-01T00:00:00Z")).encode(), "time window"),
         (json.dumps(_delivery(timestamp=None)).encode(), "no timestamp"),
+        # review 2026-12-02 #23: PostgreSQL's receipts column is 250 characters: a DataError, 500, redelivered
+        (json.dumps(_delivery(data={"batchId": "9" * 251, "status": "COMPLETED"})).encode(), "batch id too long"),
     ],
 )
 def test_item10_hostile_bodies_with_a_valid_key_are_400_not_500(raw, says):

@@ -171,3 +171,15 @@ def test_the_connection_form_api_lists_our_fields_labels_and_placeholders():
     assert environment["schema"]["examples"] == ["production", "sandbox"]
     assert "enum" not in environment["schema"]
     assert "null" not in json.dumps(environment["schema"].get("examples"))
+
+
+def test_the_webhook_plugin_is_registered_once():
+    """Review 2026-12-02 #9: provider info and an entry point both registered it, relying on Airflow to drop one
+    by name. The entry point alone loads in every Airflow (provider-declared plugins need lazy discovery off)."""
+    from importlib.metadata import entry_points
+
+    from airflow_provider_taptalent.get_provider_info import get_provider_info
+
+    assert "plugins" not in get_provider_info()
+    ours = [e for e in entry_points(group="airflow.plugins") if e.value.startswith("airflow_provider_taptalent.")]
+    assert [e.name for e in ours] == ["taptalent_webhooks"]
