@@ -10,7 +10,7 @@ from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentIn
 from airflow_provider_taptalent.client.models import JobCreate
 from airflow_provider_taptalent.client.models.jobs import wire_name
 from airflow_provider_taptalent.operators._base import DEFAULT_MATCH_FIELDS, _TapTalentOperator
-from airflow_provider_taptalent.operators.links import JOB_URL_XCOM_KEY, TapTalentJobLink, job_url
+from airflow_provider_taptalent.operators.links import TapTalentJobLink, push_job_link
 from airflow_provider_taptalent.utils import batches as _batches
 from airflow_provider_taptalent.utils import lineage as _lineage
 from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed, fail_without_retry
@@ -80,12 +80,12 @@ class TapTalentCreateJobOperator(_TapTalentOperator):
                     self.log.info(
                         "Job %s already has the same %s: not creating another", existing.id, ", ".join(wanted)
                     )
-                    context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=job_url(existing.id))
+                    push_job_link(context, self.hook.settings.environment, existing.id)
                     return existing.id
             key = self.idempotency_key or task_key(context, "job", wire)
             created = self.hook.create_job(job, idempotency_key=key)
-        self.log.info("Created TapTalent job %s (%s): %s", created.id, created.title, job_url(created.id))
-        context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=job_url(created.id))
+        url = push_job_link(context, self.hook.settings.environment, created.id)
+        self.log.info("Created TapTalent job %s (%s)%s", created.id, created.title, f": {url}" if url else "")
         return created.id
 
 

@@ -17,6 +17,16 @@ def job_url(job_id: Any) -> str:
     return _api.JOB_DASHBOARD_URL.format(job_id=quote(str(job_id), safe=""))
 
 
+def push_job_link(context: Any, environment: str, job_id: Any) -> str | None:
+    """Push the job's dashboard URL for the "TapTalent job" link: production jobs only (the dashboard shows
+    no sandbox job, and the local sandbox has no dashboard). The URL, or ``None``."""
+    if environment != "production":
+        return None
+    url = job_url(job_id)
+    context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=url)
+    return url
+
+
 class TapTalentJobLink(BaseOperatorLink):
     """ "TapTalent job": the job the task created, found or uploaded resumes to."""
 

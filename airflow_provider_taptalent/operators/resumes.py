@@ -13,7 +13,7 @@ from airflow_provider_taptalent.client import contract as _api
 from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError, TapTalentTimeoutError
 from airflow_provider_taptalent.client.models import Candidate
 from airflow_provider_taptalent.operators._base import MAX_CANDIDATES_IN_XCOM, _TapTalentOperator
-from airflow_provider_taptalent.operators.links import JOB_URL_XCOM_KEY, TapTalentJobLink, job_url
+from airflow_provider_taptalent.operators.links import TapTalentJobLink, push_job_link
 from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
 from airflow_provider_taptalent.utils import batches as _batches
 from airflow_provider_taptalent.utils import lineage as _lineage
@@ -106,7 +106,7 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
             job_id = _job_id(self.job_id)
         batch_ids = self._submit(context, batches, job_id)
         if job_id is not None:
-            context["ti"].xcom_push(key=JOB_URL_XCOM_KEY, value=job_url(job_id))
+            push_job_link(context, self.hook.settings.environment, job_id)
         if not self.wait_for_completion:
             return batch_ids
         summaries = _batches.poll(self.hook, batch_ids)

@@ -28,18 +28,27 @@ def test_the_job_link_follows_the_one_url_pattern_and_is_registered():
     assert any(isinstance(link, TapTalentJobLink) for link in TapTalentBulkUploadResumesOperator.operator_extra_links)
 
 
-def test_create_job_and_upload_to_a_job_push_the_jobs_dashboard_url(sandbox_conn, sandbox):
+def test_sandbox_jobs_get_no_dashboard_link(sandbox_conn, sandbox):
+    """Review 2026-12-02 #37: sandbox jobs were linked to the production dashboard, which has none of them."""
     ctx = context()
     job_id = TapTalentCreateJobOperator(task_id="create", job=JOB).execute(ctx)
-    assert ctx["ti"].pushed[JOB_URL_XCOM_KEY] == job_url(job_id)
     again = context()
     assert TapTalentCreateJobOperator(task_id="create", job=JOB).execute(again) == job_id  # found, not made
-    assert again["ti"].pushed[JOB_URL_XCOM_KEY] == job_url(job_id)
     upload = context()
     TapTalentBulkUploadResumesOperator(task_id="up", resume_urls=["https://f.example/a.pdf"], job_id=job_id).execute(
         upload
     )
-    assert upload["ti"].pushed[JOB_URL_XCOM_KEY] == job_url(job_id)
+    assert JOB_URL_XCOM_KEY not in {**ctx["ti"].pushed, **again["ti"].pushed, **upload["ti"].pushed}
+
+
+def test_production_jobs_push_their_dashboard_url():
+    from airflow_provider_taptalent.operators.links import push_job_link
+
+    ctx = context()
+    assert push_job_link(ctx, "production", 42) == job_url(42) == "https://talent.taptalent.io/jobs/42"
+    assert ctx["ti"].pushed[JOB_URL_XCOM_KEY] == job_url(42)
+    quiet = context()
+    assert push_job_link(quiet, "sandbox", 42) is None and JOB_URL_XCOM_KEY not in quiet["ti"].pushed
 
 
 def test_the_link_reads_the_pushed_url(monkeypatch):
