@@ -312,9 +312,17 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             )
         over = failed / total > self.max_failed_ratio if self.max_failed_ratio is not None else failed == total
         if over:
+            source = f" from {self.jobs}" if isinstance(self.jobs, str) else ""
+            first = report.failed[0]
             raise TapTalentTaskFailed(
-                f"{failed:,} of {total:,} source records failed to sync"
+                f"{failed:,} of {total:,} source records{source} failed to sync"
                 + (f" (over max_failed_ratio {self.max_failed_ratio:.0%})" if self.max_failed_ratio is not None else "")
+                + f"; the first, {first['external_id']}: {first['error']}"
+                + (" (is jobs an export of jobs, and mapping the right one?)" if failed == total else "")
                 + ": see the task log and the 'report' XCom for each record's error",
-                details={"failed": str(failed), "records": str(total)},
+                details={
+                    "jobs": f"{failed:,} of {total:,} records failed",
+                    "failed": str(failed),
+                    "records": str(total),
+                },
             )

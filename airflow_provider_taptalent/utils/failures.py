@@ -33,7 +33,8 @@ def fail_without_retry() -> Iterator[None]:
     try:
         yield
     except (TapTalentInputError, TapTalentConfigurationError, TapTalentValidationError) as error:
-        raise TapTalentTaskFailed(str(error), details=error.details) from error
+        # from None: the message is the error's own, whole; its traceback would only repeat it
+        raise TapTalentTaskFailed(str(error), details=error.details) from None
 
 
 def describe(error: BaseException) -> str:

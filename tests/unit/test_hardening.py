@@ -791,8 +791,14 @@ def test_item10_an_unverified_callers_path_never_reaches_the_log(caplog):
     assert "forged" not in ours and "made_up_conn" not in ours  # (the test client's own request log aside)
 
 
-def test_item10_a_flood_of_unauthenticated_posts_is_rate_limited_and_spends_few_lookups():
+def test_item10_a_flood_of_unauthenticated_posts_is_rate_limited_and_spends_few_lookups(monkeypatch):
     """Before: 3,000 posts in 9 s, every one a secrets look-up and a cache entry that never shrank."""
+    from types import SimpleNamespace
+
+    from airflow_provider_taptalent.webhooks import app as app_module
+
+    # the receiver's clock stands still: the buckets never refill, however slowly a loaded machine posts
+    monkeypatch.setattr(app_module, "time", SimpleNamespace(monotonic=lambda: 1000.0, perf_counter=time.perf_counter))
     lookups = []
     client, recorder = _client(lookup=lambda conn_id: lookups.append(conn_id) or None)
     answers = [_post(client, conn_id=f"conn_{n}", key="guess").status_code for n in range(300)]

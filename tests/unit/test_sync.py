@@ -504,3 +504,27 @@ def test_the_ownership_ledger_loses_no_claim_to_concurrent_writers(tmp_path):
     for thread in threads:
         thread.join()
     assert len(json.loads((tmp_path / "owners.json").read_text())["owners"]) == 160
+
+
+def test_a_file_that_is_not_a_jobs_export_is_named_with_the_first_error(sandbox_conn, sandbox, tmp_path):
+    """Review 2026-12-02 #36: '301 of 301 failed' named neither the file nor what was wrong."""
+    export = tmp_path / "candidates.json"
+    export.write_text(json.dumps([{"name": f"person {n}"} for n in range(5)]))
+    with pytest.raises(TapTalentTaskFailed) as failed:
+        run(str(export), tmp_path / "state.json")
+    message = str(failed.value)
+    assert f"5 of 5 source records from {export} failed to sync" in message
+    assert "the first, " in message and "external id" in message
+    assert "is jobs an export of jobs" in message
+    assert remote_jobs(sandbox) == []
+
+
+def test_an_input_error_fails_the_task_with_one_traceback_not_two():
+    """Review 2026-12-02 #36: the typed error's message is whole; chaining it only doubled the traceback."""
+    from airflow_provider_taptalent.exceptions import TapTalentInputError
+    from airflow_provider_taptalent.utils.failures import fail_without_retry
+
+    with pytest.raises(TapTalentTaskFailed) as failed, fail_without_retry():
+        raise TapTalentInputError("Invalid jobs", details={"jobs": "not a file"})
+    assert str(failed.value) == "Invalid jobs (jobs: not a file)" and failed.value.details == {"jobs": "not a file"}
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
