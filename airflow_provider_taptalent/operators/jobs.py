@@ -225,6 +225,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             with fail_without_retry():
                 sync.owned_elsewhere = ledger.owned_by_others()
             sync.ledger = ledger
+            sync.keep_changes = changes is not None
             sync.run(sources)
             if changes is not None:
                 with jsonl_writer(changes) as writer:

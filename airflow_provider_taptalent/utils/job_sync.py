@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -36,10 +36,7 @@ from airflow_provider_taptalent.client.operations.jobs import made_by
 from airflow_provider_taptalent.utils.export import row
 from airflow_provider_taptalent.utils.idempotency import content_hash
 from airflow_provider_taptalent.utils.pages import PageReader
-from airflow_provider_taptalent.utils.sync_records import (
-    SourceJob,
-    SyncReport,
-)
+from airflow_provider_taptalent.utils.sync_records import Known, SourceJob, SyncReport, after
 from airflow_provider_taptalent.utils.sync_state import OwnershipLedger, SyncState
 
 if TYPE_CHECKING:
@@ -48,6 +45,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 #: records handled between two state writes
 CHUNK = 200
+#: a state entry's change the source won, kept until ``changes_path`` has it
+UNWRITTEN = "unwritten_change"
 
 
 class JobSync:
@@ -77,6 +76,8 @@ class JobSync:
         self.owned_elsewhere: set[str] = set()
         #: the ownership ledger, claimed at each chunk's creates and before each adoption
         self.ledger: OwnershipLedger | None = None
+        #: changes go to a file (``changes_path``): the ones the source won wait in the state until written
+        self.keep_changes = False
         self.existing: set[str] = set()
 
     def run(self, sources: Sequence[SourceJob]) -> SyncReport:
@@ -86,8 +87,18 @@ class JobSync:
         # Jobs that existed before this run: never taken for the one a create of this run made.
         self.existing = set(remote)
         self._dirty = False
+        # What an earlier run overwrote in TapTalent but did not get into changes_path before it died.
+        self.report.changes.extend(
+            e[UNWRITTEN] for e in self.state.jobs.values() if self.keep_changes and UNWRITTEN in e
+        )
         for start in range(0, len(sources), CHUNK):
             self._chunk(sources[start : start + CHUNK], remote, mapped)
+        if self.keep_changes:
+            for change in self.report.changes:
+                entry = self.state.jobs.get(change["external_id"])
+                if change["kept"] == "source" and entry is not None and UNWRITTEN not in entry:
+                    entry[UNWRITTEN] = change  # TapTalent's overwritten edit is recorded nowhere else
+                    self._dirty = True
         if self._dirty:
             self.state.save()
         return self.report
@@ -177,7 +188,7 @@ class JobSync:
             pending = self.state.jobs[source.external_id]["pending"]
             # ``mapped`` itself, not a copy: what the other lanes create meanwhile is excluded too
             job = self.hook.create_job(
-                source.job, idempotency_key=pending["idempotency_key"], known_job_ids=_Known(self.existing, mapped)
+                source.job, idempotency_key=pending["idempotency_key"], known_job_ids=Known(self.existing, mapped)
             )
             mapped.add(str(job.id))
             return source, job, None
@@ -212,7 +223,7 @@ class JobSync:
         job = remote.get(str(entry["job_id"]))
         if job is None:
             raise TapTalentNotFoundError(f"TapTalent job {entry['job_id']} of {source.external_id} no longer exists")
-        drifted = _after(job.updated_at, entry.get("taptalent_updated_at"))
+        drifted = after(job.updated_at, entry.get("taptalent_updated_at"))
         stamp = job.updated_at.isoformat() if job.updated_at else None
         if entry.get("content_hash") == source.content_hash:
             self.report.unchanged.append(source.external_id)
@@ -285,6 +296,8 @@ class JobSync:
             entry = self.state.jobs.get(change["external_id"])
             if entry is not None and change["kept"] == "taptalent":
                 entry["change_written"] = change["taptalent_updated_at"]
+                marked = True
+            if entry is not None and entry.pop(UNWRITTEN, None) is not None:
                 marked = True
         if marked:
             self.state.save()
@@ -388,28 +401,3 @@ def _run_lane(lane: list[Callable[[], _Result]], stop: threading.Event | None = 
                 stop.set()
             raise
     return results
-
-
-class _Known(Collection[str]):
-    """Jobs a create must never take for its own: those listed at the start, and those mapped so far (live)."""
-
-    def __init__(self, existing: set[str], mapped: set[str]) -> None:
-        self.existing, self.mapped = existing, mapped
-
-    def __contains__(self, job_id: object) -> bool:
-        return job_id in self.existing or job_id in self.mapped
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.existing | self.mapped)
-
-    def __len__(self) -> int:
-        return len(self.existing | self.mapped)
-
-
-def _after(value: datetime | None, recorded: str | None) -> bool:
-    if value is None or not recorded:
-        return False
-    try:
-        return value > datetime.fromisoformat(recorded)
-    except ValueError:
-        return False

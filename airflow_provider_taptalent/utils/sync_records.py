@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -184,3 +184,29 @@ def _job_fields(record: Mapping[str, Any], mapping: Any, consumed: tuple[str, ..
     renamed.update({target: ats_field(record, path) for path, target in mapping.items() if "." in path})
     known = _known_fields() | set(SPECIAL_TARGETS)
     return {k: v for k, v in renamed.items() if k in known and v not in (None, "")}
+
+
+class Known(Collection[str]):
+    """Jobs a create must never take for its own: those listed at the start, and those mapped so far (live)."""
+
+    def __init__(self, existing: set[str], mapped: set[str]) -> None:
+        self.existing, self.mapped = existing, mapped
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self.existing or job_id in self.mapped
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.existing | self.mapped)
+
+    def __len__(self) -> int:
+        return len(self.existing | self.mapped)
+
+
+def after(value: datetime | None, recorded: str | None) -> bool:
+    """Whether ``value`` is later than the ``recorded`` ISO time (not when either is missing or unreadable)."""
+    if value is None or not recorded:
+        return False
+    try:
+        return value > datetime.fromisoformat(recorded)
+    except ValueError:
+        return False

@@ -414,6 +414,39 @@ def test_a_change_whose_file_was_not_written_is_written_by_the_next_run(
     assert [c["external_id"] for c in changes(out)] == ["ATS-1"]
 
 
+def test_a_conflict_the_source_won_reaches_changes_path_after_a_crash_before_the_file(
+    sandbox_conn, sandbox, state, tmp_path, monkeypatch
+):
+    """Review 2026-12-02 #17: the task died after the state was written and before the changes file; the retry
+    saw no conflict (the ATS's version was in TapTalent by then), and TapTalent's overwritten edit was
+    recorded nowhere. Now it waits in the state until changes_path has it."""
+    from airflow_provider_taptalent.utils import jsonl
+
+    out = tmp_path / "changes.jsonl"
+    run([record(1)], state)
+    job_id = json.loads(state.read_text())["jobs"]["ATS-1"]["job_id"]
+    time.sleep(1.01)
+    patch_in_taptalent(sandbox, job_id, title="Edited in TapTalent")
+    later = (datetime.now(timezone.utc) + timedelta(seconds=30)).isoformat()  # after TapTalent's edit
+    newer = [record(1, title="Edited in the ATS", updated_at=later)]
+
+    class Dying(jsonl._Writer):
+        def write(self, rows):
+            raise Crash  # the worker dies: the state is saved, the file not written
+
+    with monkeypatch.context() as patched:
+        patched.setattr(jsonl, "_Writer", Dying)
+        with pytest.raises(Crash):
+            run(newer, state, changes_path=str(out))
+    assert remote_jobs(sandbox)[0]["title"] == "Edited in the ATS"  # the source won, TapTalent's edit is gone
+    run(newer, state, changes_path=str(out))  # the retry
+    (change,) = changes(out)
+    assert (change["change"], change["kept"], change["job"]["title"]) == ("conflict", "source", "Edited in TapTalent")
+    assert "unwritten_change" not in json.loads(state.read_text())["jobs"]["ATS-1"]
+    run(newer, state, changes_path=str(out))
+    assert changes(out) == []  # written once
+
+
 def test_a_bad_changes_path_fails_before_any_request(sandbox_conn, sandbox, state, tmp_path):
     folder = tmp_path / "a-folder"
     folder.mkdir()
