@@ -37,6 +37,8 @@ BATCH_TERMINAL_STATUSES: Final = frozenset({"COMPLETED", "FAILED"})
 BATCH_FAILED_STATUS: Final = "FAILED"
 
 # A5: the header that makes a POST safe to repeat, and its length limit.
+#: the most bytes an answer may have once decoded (the largest page is a few hundred KB; a gzip bomb is not)
+MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH: Final = 255
 # A3/A4: the header a 429 carries.

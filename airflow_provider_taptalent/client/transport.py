@@ -180,11 +180,11 @@ class Transport:
             url = f"{url}?{urlencode(call.params)}"
         return httpx.Request(call.method, url, json=call.json, headers=headers, extensions=self._extensions)
 
-    def read_response(self, step: Exchange[T], response: httpx.Response, started: float) -> T:
+    def read_response(self, step: Exchange[T], response: httpx.Response, started: float, content: bytearray) -> T:
         """The parsed payload of a success, or the typed error of a failure; logs and reports the attempt."""
         call = step.call
         self._observe(step, str(response.status_code), started)
-        body = _json_or_none(response)
+        body = _json_or_none(content)
         if response.is_success:
             if body is None:
                 raise TapTalentError(
@@ -228,12 +228,13 @@ class Transport:
 
 
 class _Attempt(Generic[T]):
-    __slots__ = ("request", "response", "sent", "started", "step", "token", "transport")
+    __slots__ = ("content", "request", "response", "sent", "started", "step", "token", "transport")
 
     def __init__(self, transport: Transport, step: Exchange[T], request: httpx.Request) -> None:
         self.transport, self.step, self.request = transport, step, request
         self.started, self.sent = time.perf_counter(), time.monotonic()
         self.response: httpx.Response | None = None
+        self.content = bytearray()
         self.token: Any = None
 
     def __enter__(self) -> _Attempt[T]:
@@ -248,7 +249,17 @@ class _Attempt(Generic[T]):
     def result(self) -> T:
         assert self.response is not None, "the attempt's block sends the request"
         self.transport.clock.observe(self.response.headers.get("date"), self.sent, time.monotonic())
-        return self.transport.read_response(self.step, self.response, self.started)
+        return self.transport.read_response(self.step, self.response, self.started, self.content)
+
+    def take(self, chunk: bytes) -> None:
+        """One decoded chunk of the answer: refused past :data:`.contract.MAX_RESPONSE_BYTES`."""
+        self.content += chunk
+        if len(self.content) > contract.MAX_RESPONSE_BYTES:
+            call = self.step.call
+            raise TapTalentError(
+                f"TapTalent's answer to {call.method} {call.path} is over {contract.MAX_RESPONSE_BYTES // 2**20} MiB "
+                "once decoded: refused (no answer of the API is that large)"
+            )
 
 
 class SyncTransport(Transport):
@@ -268,7 +279,8 @@ class SyncTransport(Transport):
         with self.attempt(step) as attempt:
             response = http.handle_request(attempt.request)
             try:
-                response.read()
+                for chunk in response.iter_bytes():
+                    attempt.take(chunk)
             finally:
                 response.close()
             attempt.response = response
@@ -296,7 +308,8 @@ class AsyncTransport(Transport):
         with self.attempt(step) as attempt:
             response = await self._http.handle_async_request(attempt.request)
             try:
-                await response.aread()
+                async for chunk in response.aiter_bytes():
+                    attempt.take(chunk)
             finally:
                 await response.aclose()
             attempt.response = response
@@ -308,12 +321,11 @@ class AsyncTransport(Transport):
             self._http = None
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def _json_or_none(body: bytearray) -> Any:
     """The body as JSON (pydantic's parser: twice as fast as ``json.loads``), or ``None``.
 
     ``json.loads`` reads what pydantic's parser refuses and the standard library accepts (lone surrogates).
     """
-    body = response.content
     try:
         return pydantic_core.from_json(body)
     except ValueError:

@@ -27,6 +27,7 @@ from airflow_provider_taptalent.client.retry import RetryPolicy
 from airflow_provider_taptalent.exceptions import (
     TapTalentConfigurationError,
     TapTalentConnectionError,
+    TapTalentError,
     TapTalentRateLimitError,
     TapTalentServerError,
 )
@@ -1081,3 +1082,35 @@ def test_item5_a_parallel_sync_creates_identical_jobs_one_at_a_time_and_each_onc
     mapped = [v["job_id"] for v in json.loads((tmp_path / "state.json").read_text())["jobs"].values()]
     assert len(set(mapped)) == 12
     assert len(sandbox.state()["companies"]["1"]["jobs"]) == 12
+
+
+# -- review 2026-12-02 #18: an answer's decoded size is capped ------------------------------------------------
+
+
+def _bomb(request: httpx.Request) -> httpx.Response:
+    import gzip
+
+    body = gzip.compress(b'{"jobs": ["' + b"0" * (40 * 2**20) + b'"], "totalJobs": 1}', compresslevel=9)
+    return httpx.Response(200, content=body, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+
+
+def test_a_gzip_bomb_is_refused_not_decoded_whole(fake_conn, waits):
+    """Before: 40 KB on the wire, 40 MiB decoded and parsed; now refused past 32 MiB, and not retried."""
+    calls = []
+
+    def bomb(request):
+        calls.append(request)
+        return _bomb(request)
+
+    hook = TapTalentHook()
+    hook.transport = httpx.MockTransport(bomb)
+    with pytest.raises(TapTalentError, match="over 32 MiB once decoded"):
+        hook.list_jobs()
+    assert len(calls) == 1
+
+
+async def test_a_gzip_bomb_is_refused_by_the_async_client_too(fake_conn, waits):
+    hook = TapTalentHook()
+    hook.async_transport = httpx.MockTransport(_bomb)
+    with pytest.raises(TapTalentError, match="over 32 MiB once decoded"):
+        await hook.alist_jobs()
