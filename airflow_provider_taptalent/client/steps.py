@@ -93,6 +93,8 @@ class ResponseCache:
     def __init__(self, ttl: float = 60.0) -> None:
         self.ttl = ttl
         self._answers: dict[tuple[str, str], tuple[float, Any]] = {}
+        #: counts the clears: an answer read across one (a write landed meanwhile) is not kept
+        self.generation = 0
 
     @staticmethod
     def _key(call: Call[Any]) -> tuple[str, str]:
@@ -104,10 +106,13 @@ class ResponseCache:
             return False, None
         return True, found[1]
 
-    def put(self, call: Call[Any], value: Any) -> None:
-        self._answers[self._key(call)] = (time.monotonic() + self.ttl, value)
+    def put(self, call: Call[Any], value: Any, generation: int) -> None:
+        """Keep ``value``, read since :attr:`generation` was ``generation``, unless a clear came in between."""
+        if generation == self.generation:
+            self._answers[self._key(call)] = (time.monotonic() + self.ttl, value)
 
     def clear(self) -> None:
+        self.generation += 1
         self._answers.clear()
 
 
@@ -158,6 +163,7 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
         elif call.method != "GET":
             cache.clear()  # a write may change what a cached read would answer
     policy = ctx.policy
+    generation = cache.generation if cache is not None else 0
     started = time.monotonic()
     budget_end, slept, attempt = started + policy.max_total, 0.0, 0
     since: float | None = None
@@ -202,7 +208,7 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
             continue
         ctx.observer.outcome(call, None, attempt, (time.monotonic() - started) * 1000)
         if cache is not None and call.endpoint.cacheable:
-            cache.put(call, result)
+            cache.put(call, result, generation)  # not if a write emptied the cache while this read was out
         return result
 
 

@@ -240,3 +240,32 @@ def test_a_sync_of_many_records_lists_jobs_once(sandbox_conn, sandbox, tmp_path)
     _sync(records, tmp_path / "s.json")
     listings = [r for r in sandbox.requests() if r["method"] == "GET" and r["path"].endswith("/jobs")]
     assert len(listings) == 1
+
+
+def test_a_read_in_flight_across_a_write_is_not_cached(fake_conn, waits):
+    """Review 2026-12-02 #22: a listing answered before a create landed was cached after it: list_jobs right
+    after the create answered 0 jobs for up to 60 s."""
+    import threading
+
+    jobs: list[dict] = []
+    listing_out, create_done = threading.Event(), threading.Event()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            jobs.append({"id": 1, **JOB})
+            return httpx.Response(200, json=jobs[-1])
+        page = {"jobs": list(jobs), "totalJobs": len(jobs)}  # read before the create ...
+        if not listing_out.is_set():
+            listing_out.set()
+            create_done.wait(5)  # ... answered after it
+        return httpx.Response(200, json=page)
+
+    hook = TapTalentHook(cache=True)
+    hook.transport = httpx.MockTransport(answer)
+    reader = threading.Thread(target=hook.list_jobs)
+    reader.start()
+    listing_out.wait(5)
+    hook.create_job(JOB, idempotency_key="k")
+    create_done.set()
+    reader.join(5)
+    assert hook.list_jobs().total_jobs == 1  # before: 0, from the cache
