@@ -40,9 +40,20 @@ TABLES = {
 }  # fmt: skip
 
 
+#: columns that are not text (a score is compared, a flag filtered on)
+TYPES = {"profile_match_score": "REAL", "recommend_to_recruiting_firm": "BOOLEAN"}
+
+
 def _ddl(resource: str) -> str:
-    columns = ", ".join(f"{c} TEXT" if c != "id" else "id TEXT PRIMARY KEY" for c in TABLES[resource])
+    columns = ", ".join("id TEXT PRIMARY KEY" if c == "id" else f"{c} {TYPES.get(c, 'TEXT')}" for c in TABLES[resource])
     return f"CREATE TABLE IF NOT EXISTS taptalent_{resource} ({columns}, exported_at TEXT, record TEXT)"
+
+
+def _value(column: str, value: Any) -> Any:
+    """A record's value as its column holds it: numbers and flags as they are, the rest as text."""
+    if value is None or column in TYPES:
+        return value
+    return str(value)
 
 
 @task
@@ -56,10 +67,11 @@ def load(resource: str, exported: dict[str, Any]) -> int:
     with ObjectStoragePath(exported["path"]).open("r", encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
-            values = [record.get(c) for c in TABLES[resource]]
-            rows.append([*(v if v is None else str(v) for v in values), record["exported_at"], line.strip()])
+            values = [_value(c, record.get(c)) for c in TABLES[resource]]
+            rows.append([*values, record["exported_at"], line.strip()])
     if rows:
         hook.insert_rows(f"taptalent_{resource}", rows, target_fields=fields, replace=True, commit_every=1000)
+    print(f"Loaded {len(rows)} {resource} row(s) of {exported['path']} into taptalent_{resource}")
     return len(rows)
 
 

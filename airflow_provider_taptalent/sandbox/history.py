@@ -46,14 +46,14 @@ def seed_history(company: Company, store: Store, seed: int, history: History, no
         for n in range(history.jobs_per_day):
             created = day + (n + 0.5) * DAY / history.jobs_per_day
             updated = min(created + DAY, now - 1) if n % 3 == 2 else created
-            city, country = rng.choice(people.PLACES)
+            city, state, country = rng.choice(people.PLACES)
             title = rng.choice(people.TITLES)
             job = {
                 "id": store.next_id("job"),
                 **JOB_DEFAULTS,
                 "title": title,
                 "city": city,
-                "state": city,
+                "state": state,
                 "country": country,
                 "description": f"We are hiring a {title} in {city}.",
                 "pipelineId": pipeline["id"],

@@ -31,15 +31,16 @@ TITLES = (
     "Recruiter",
 )
 COMPANIES = ("Acme Corp", "Globex", "Initech", "Umbrella", "Hooli", "Stark Industries", "Wayne Enterprises")
+#: (city, state or region, country)
 PLACES = (
-    ("San Francisco", "United States"),
-    ("London", "United Kingdom"),
-    ("Singapore", "Singapore"),
-    ("Berlin", "Germany"),
-    ("Bangalore", "India"),
-    ("Manila", "Philippines"),
-    ("Toronto", "Canada"),
-    ("Sydney", "Australia"),
+    ("San Francisco", "California", "United States"),
+    ("London", "England", "United Kingdom"),
+    ("Singapore", "Singapore", "Singapore"),
+    ("Berlin", "Berlin", "Germany"),
+    ("Bangalore", "Karnataka", "India"),
+    ("Manila", "Metro Manila", "Philippines"),
+    ("Toronto", "Ontario", "Canada"),
+    ("Sydney", "New South Wales", "Australia"),
 )
 SKILLS = (
     "Python SQL Airflow Spark Kubernetes AWS GCP Docker React TypeScript Go Java Terraform dbt Kafka "
@@ -62,7 +63,7 @@ def candidate(seed: int, url: str, candidate_id: int, batch_id: int, created_at:
     """The candidate a resume URL parses into (A7's candidate object)."""
     rng = rng_for(seed, "candidate", url)
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    city, country = rng.choice(PLACES)
+    city, _state, country = rng.choice(PLACES)
     tag = hashlib.sha256(f"{seed}:{url}".encode()).hexdigest()[:8]
     return {
         "id": candidate_id,

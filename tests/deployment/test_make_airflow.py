@@ -190,6 +190,9 @@ def test_every_example_dag_triggered_from_the_ui_runs_green(local, browser):
         tables = [name for (name,) in db.execute("select name from sqlite_master where type='table'")]
         counts = [db.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables]  # noqa: S608 (its own names)
         assert tables and sum(counts) > 0, dict(zip(tables, counts, strict=True))
+        # review 2026-12-02 #38: scores were TEXT ('46.0')
+        kinds = {k for (k,) in db.execute("select distinct typeof(profile_match_score) from taptalent_candidates")}
+        assert kinds <= {"real", "null"} and "real" in kinds, kinds
 
 
 def test_the_row_test_of_the_environment_connection_reuses_its_key(local):

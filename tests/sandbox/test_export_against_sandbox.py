@@ -159,3 +159,11 @@ def test_an_export_through_failing_and_slow_pages_is_still_complete_and_unique(h
     ids = [r["id"] for r in rows]
     assert result["count"] == len(ids) == len(set(ids)) and set(ids) == wanted
     assert waits  # the faults were met, and retried
+
+
+def test_history_jobs_name_their_state_not_their_city_again(history):
+    """Review 2026-12-02 #38: sandbox jobs had ``"state": "San Francisco"``."""
+    jobs = history.state()["companies"]["1"]["jobs"]
+    places = {(job["city"], job["state"], job["country"]) for job in jobs}
+    assert ("San Francisco", "California", "United States") in places or all(c != "San Francisco" for c, _, _ in places)
+    assert all(state != city for city, state, _ in places if city not in ("Singapore", "Berlin")), places
