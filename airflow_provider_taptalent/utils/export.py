@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+import pydantic_core
 from pydantic import BaseModel
 from pydantic.alias_generators import to_snake
 
@@ -159,10 +160,14 @@ class Interval:
 
 
 def row(record: BaseModel) -> dict[str, Any]:
-    """A record as a row: declared fields by their Python names, others turned to snake_case."""
+    """A record as a row: declared fields by their Python names, others turned to snake_case (or kept as sent
+    when that name is a declared one: ``Title`` beside ``title``); times in UTC, in JSON Lines as in Parquet."""
     out = record.model_dump(mode="json", exclude=set(record.model_extra or ()))
+    for name in list(out):
+        if isinstance(when := getattr(record, name, None), datetime) and when.tzinfo is not None:
+            out[name] = pydantic_core.to_jsonable_python(when.astimezone(timezone.utc))
     for name, value in (record.model_extra or {}).items():
-        out.setdefault(to_snake(name), value)
+        out[name if to_snake(name) in out else to_snake(name)] = value
     return out
 
 

@@ -283,3 +283,12 @@ def test_a_parquet_export_failing_half_way_leaves_no_file_and_no_error_from_the_
         export()
     gc.collect()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_field_that_snake_cases_to_a_declared_one_is_kept_and_times_are_utc_in_every_format(tmp_path):
+    """Review 2026-12-02 #26: ``Title`` was dropped from the row beside ``title``, and JSON Lines kept the
+    source's offsets (``-01:00``) where Parquet wrote UTC."""
+    job = Job.model_validate({"id": 1, "title": "a", "Title": "X", "updatedAt": "2025-11-29T23:00:00-01:00"})
+    out = ex.row(job)
+    assert (out["title"], out["Title"]) == ("a", "X")
+    assert out["updated_at"] == "2025-11-30T00:00:00Z"
