@@ -57,8 +57,8 @@ class Endpoint(Generic[T]):
     :param creates: a POST that makes something: it carries an ``Idempotency-Key`` (A5).
     :param recoverable: after an ambiguous failure, look for what the call made before sending it again.
     :param paging: how the listing pages.
-    :param cacheable: a read that tasks repeat (listings of jobs, pipelines, teams, users ...): its answer
-        may be kept a short while by a client that caches (any write empties the cache).
+    :param cacheable: a read of reference data (pipelines, teams, users, assessments): its answer may be kept
+        a short while by a client that caches, which clients do only when asked (any write empties the cache).
     :param spec: where SPEC.md / ASSUMPTIONS.md describe it.
     """
 
@@ -124,7 +124,7 @@ def _many(model: type[WireModel]) -> Callable[[Any], list[Any]]:
 
 
 # -- jobs (SPEC §7.1, A9) ------------------------------------------------------------------------------------
-JOBS_LIST = Endpoint("jobs_list", "GET", "/jobs", _one(JobPage), paging="page_number", spec="J1, A9", cacheable=True)
+JOBS_LIST = Endpoint("jobs_list", "GET", "/jobs", _one(JobPage), paging="page_number", spec="J1, A9")
 JOBS_CREATE = Endpoint("jobs_create", "POST", "/jobs", _one(Job), JobCreate, creates=True, recoverable=True, spec="J2")
 JOBS_GET = Endpoint("jobs_get", "GET", "/jobs/{jobId}", _one(Job), spec="J3")
 JOBS_UPDATE = Endpoint("jobs_update", "PATCH", "/jobs/{jobId}", _one(Job), JobUpdate, spec="A9")

@@ -125,7 +125,7 @@ class TapTalentClient(DriverHost):
     :param observer: told of every attempt and retry (metrics).
     :param transport: an ``httpx.BaseTransport`` to send through instead of the network.
     :param async_transport: an ``httpx.AsyncBaseTransport`` for the async methods.
-    :param cache: keep the answers of repeated reads a minute (any write empties the cache).
+    :param cache: keep the answers of reference-data reads a minute (any write empties the cache); off by default.
     """
 
     def __init__(
@@ -136,7 +136,7 @@ class TapTalentClient(DriverHost):
         observer: Observer | None = None,
         transport: Any = None,
         async_transport: Any = None,
-        cache: bool = True,
+        cache: bool = False,
     ) -> None:
         self.settings = settings
         self.cache = cache

@@ -47,8 +47,8 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
     :param max_retries: retries after the first attempt; overrides the connection's ``max_retries`` (default 5).
     :param transport: an ``httpx.BaseTransport`` to send sync requests through instead of the network (tests).
     :param async_transport: an ``httpx.AsyncBaseTransport`` for the async methods (tests).
-    :param cache: keep the answers of reads a task repeats (job, pipeline, team and user listings) for a
-        minute, emptied by any write; ``False`` reads everything afresh.
+    :param cache: keep the answers of reference-data reads (pipelines, teams, users, assessments and their
+        flows) for a minute, emptied by any write (off by default: a job listing is never cached).
     """
 
     conn_name_attr = "taptalent_conn_id"
@@ -64,7 +64,7 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
         max_retries: int | None = None,
         transport: Any = None,
         async_transport: Any = None,
-        cache: bool = True,
+        cache: bool = False,
     ) -> None:
         super().__init__()
         self.cache = cache

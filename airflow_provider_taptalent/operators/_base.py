@@ -18,9 +18,6 @@ class _TapTalentOperator(BaseOperator):
     """What every TapTalent operator shares: the connection id and a lazily built hook."""
 
     ui_color = "#e8f0fe"
-    #: whether the hook keeps repeated reads for a while (see ``TapTalentHook(cache=...)``): an operator that
-    #: reads a listing again to see what changed meanwhile must not get the answer it had
-    cache_reads = True
 
     def __init__(self, *, taptalent_conn_id: str = TapTalentHook.default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -28,7 +25,7 @@ class _TapTalentOperator(BaseOperator):
 
     @cached_property
     def hook(self) -> TapTalentHook:
-        return TapTalentHook(self.taptalent_conn_id, cache=self.cache_reads)
+        return TapTalentHook(self.taptalent_conn_id)
 
     @staticmethod
     def _check_concurrency(max_concurrency: int) -> int:

@@ -71,7 +71,6 @@ class TapTalentExportOperator(_TapTalentOperator):
         with ``include_match``).
     """
 
-    cache_reads = False
     template_fields = ("resource", "output_path", "updated_since", "updated_before", "taptalent_conn_id")
     ui_color = "#d7f5e3"
 

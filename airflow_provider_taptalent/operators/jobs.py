@@ -149,7 +149,6 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         as ``report``.
     """
 
-    cache_reads = False
     template_fields = ("jobs", "state_path", "ownership_path", "changes_path", "taptalent_conn_id")
 
     def __init__(

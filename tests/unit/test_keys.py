@@ -197,24 +197,24 @@ def _now() -> str:
 # -- the cache of repeated reads -------------------------------------------------------------------------------------
 
 
-def test_repeated_reads_are_cached_per_hook_and_any_write_empties_the_cache(fake_conn, waits):
+def test_only_reference_data_is_cached_and_only_when_asked(fake_conn, waits):
+    """Issue 25: the cache was on by default and held job listings, which the export and the sync had to
+    switch off to stay correct. Now: off by default; with ``cache=True``, reference data only."""
     with respx.mock() as mock:
         listing = mock.get(f"{FAKE_API}/jobs").respond(json={"jobs": [], "totalJobs": 0})
         teams = mock.get(f"{FAKE_API}/teams").respond(json={"status": "success", "data": []})
         mock.post(f"{FAKE_API}/jobs").respond(json={"id": 1, **JOB})
-        hook = TapTalentHook()
+        plain = TapTalentHook()
+        plain.list_teams(), plain.list_teams()
+        assert teams.call_count == 2  # off by default
+        hook = TapTalentHook(cache=True)
         hook.list_jobs(), hook.list_jobs(), hook.list_teams(), hook.list_teams()
-        assert (listing.call_count, teams.call_count) == (1, 1)
-        hook.list_jobs(page_number=2)  # other parameters: another answer
-        assert listing.call_count == 2
+        assert (listing.call_count, teams.call_count) == (2, 3)  # jobs never; teams once
         hook.create_job(JOB)
-        hook.list_jobs()
-        assert listing.call_count == 3
-        TapTalentHook().list_jobs()  # never shared across hooks (connections, keys)
-        assert listing.call_count == 4
-        uncached = TapTalentHook(cache=False)
-        uncached.list_jobs(), uncached.list_jobs()
-        assert listing.call_count == 6
+        hook.list_teams()
+        assert teams.call_count == 4  # any write empties it
+        TapTalentHook(cache=True).list_teams()  # never shared across hooks (connections, keys)
+        assert teams.call_count == 5
 
 
 def test_create_recovery_never_reads_a_cached_listing(fake_conn, waits):
@@ -243,29 +243,28 @@ def test_a_sync_of_many_records_lists_jobs_once(sandbox_conn, sandbox, tmp_path)
 
 
 def test_a_read_in_flight_across_a_write_is_not_cached(fake_conn, waits):
-    """Review 2026-12-02 #22: a listing answered before a create landed was cached after it: list_jobs right
-    after the create answered 0 jobs for up to 60 s."""
+    """Review 2026-12-02 #22: a read answered before a write landed was cached after it, for up to 60 s."""
     import threading
 
-    jobs: list[dict] = []
-    listing_out, create_done = threading.Event(), threading.Event()
+    teams: list[dict] = []
+    reading, written = threading.Event(), threading.Event()
 
     def answer(request: httpx.Request) -> httpx.Response:
         if request.method == "POST":
-            jobs.append({"id": 1, **JOB})
-            return httpx.Response(200, json=jobs[-1])
-        page = {"jobs": list(jobs), "totalJobs": len(jobs)}  # read before the create ...
-        if not listing_out.is_set():
-            listing_out.set()
-            create_done.wait(5)  # ... answered after it
-        return httpx.Response(200, json=page)
+            teams.append({"id": "t1", "name": "Recruiting"})  # a write that changes the teams (as any may)
+            return httpx.Response(200, json={"id": 1, **JOB})
+        body = {"status": "success", "data": list(teams)}  # read before the write ...
+        if not reading.is_set():
+            reading.set()
+            written.wait(5)  # ... answered after it
+        return httpx.Response(200, json=body)
 
     hook = TapTalentHook(cache=True)
     hook.transport = httpx.MockTransport(answer)
-    reader = threading.Thread(target=hook.list_jobs)
+    reader = threading.Thread(target=hook.list_teams)
     reader.start()
-    listing_out.wait(5)
+    reading.wait(5)
     hook.create_job(JOB, idempotency_key="k")
-    create_done.set()
+    written.set()
     reader.join(5)
-    assert hook.list_jobs().total_jobs == 1  # before: 0, from the cache
+    assert len(hook.list_teams()) == 1  # before: 0, from the cache
