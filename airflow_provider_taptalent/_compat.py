@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow import __version__ as AIRFLOW_VERSION
+from airflow.exceptions import AirflowProviderDeprecationWarning
 from airflow.providers.common.compat.connection import get_async_connection
 from airflow.providers.common.compat.sdk import (
     AirflowFailException,
@@ -173,3 +174,17 @@ def metrics_style() -> str:
 def default_deferrable() -> bool:
     """``[operators] default_deferrable``, read when an operator is built (not at import)."""
     return bool(conf.getboolean("operators", "default_deferrable", fallback=False))
+
+
+def warn_legacy_fields(conn_id: str, fields: list[str]) -> None:
+    """Airflow's provider deprecation warning for extras under a pre-release name (``legacy_fields``)."""
+    import warnings
+
+    if fields:
+        renamed = ", ".join(f"{name!r} as {name.rpartition('__')[2].replace('webhook_key', 'webhook_secret')!r}"
+                            for name in fields)  # fmt: skip
+        warnings.warn(
+            f"Connection {conn_id!r} sets extras under names this provider stops reading in 0.4: set {renamed}",
+            AirflowProviderDeprecationWarning,
+            stacklevel=3,
+        )

@@ -43,7 +43,7 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "webhook_secret": {
         "label": "Webhook secret",
         "description": "The webhook verification key from TapTalent's dashboard; only the webhook receiver "
-        "uses it. (The older extra name webhook_key is still read.)",
+        "uses it. (The older extra name webhook_key is still read, with a deprecation warning, until 0.4.)",
         "schema": {"type": ["string", "null"], "format": "password"},
     },
     "previous_webhook_secret": {

@@ -71,6 +71,17 @@ def extra_value(extra: Mapping[str, Any], name: str) -> Any:
     return None
 
 
+def legacy_fields(extra: Mapping[str, Any]) -> list[str]:
+    """The extras a connection sets under a pre-release name (``webhook_key``, ``extra__taptalent__<name>``):
+    still read, and deprecated (the hook and the receiver warn; they stop being read in 0.4)."""
+    prefix = f"extra__{CONN_TYPE}__"
+    return sorted(
+        key
+        for key, value in extra.items()
+        if value not in (None, "") and (key.startswith(prefix) or key == LEGACY_WEBHOOK_SECRET_FIELD)
+    )
+
+
 def webhook_secret(extra: Mapping[str, Any]) -> str | None:
     """The connection's webhook secret: ``webhook_secret``, or the older ``webhook_key``."""
     value = extra_value(extra, WEBHOOK_SECRET_FIELD)

@@ -20,12 +20,18 @@ from airflow_provider_taptalent._compat import (
     get_async_connection,
     get_async_extra_dejson,
     mask_secret,
+    warn_legacy_fields,
 )
 from airflow_provider_taptalent.client import contract, operations
 from airflow_provider_taptalent.client.client import DriverHost
 from airflow_provider_taptalent.client.drivers import SyncDriver
 from airflow_provider_taptalent.client.retry import RetryPolicy
-from airflow_provider_taptalent.client.settings import CONN_TYPE, ClientSettings, settings_from_connection
+from airflow_provider_taptalent.client.settings import (
+    CONN_TYPE,
+    ClientSettings,
+    legacy_fields,
+    settings_from_connection,
+)
 from airflow_provider_taptalent.client.steps import Context, ResponseCache
 from airflow_provider_taptalent.client.transport import SyncTransport, user_agent
 from airflow_provider_taptalent.utils.metrics import StatsObserver
@@ -113,6 +119,7 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
         return cached
 
     def _settings_of(self, conn: Connection, extra: Mapping[str, Any]) -> ClientSettings:
+        warn_legacy_fields(self.taptalent_conn_id, legacy_fields(extra))
         return settings_from_connection(
             self.taptalent_conn_id,
             password=conn.password,

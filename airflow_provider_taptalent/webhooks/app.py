@@ -86,13 +86,16 @@ KEY_MISSES = (2.0, 20.0)
 
 def connection_webhook_secrets(conn_id: str) -> list[str]:
     """The webhook secrets of an Airflow connection (metadata DB or a secrets backend): current, previous."""
-    from airflow_provider_taptalent._compat import connection_from_secrets
+    from airflow_provider_taptalent._compat import connection_from_secrets, warn_legacy_fields
+    from airflow_provider_taptalent.client.settings import legacy_fields
 
     try:
         conn = connection_from_secrets(conn_id)
     except Exception:  # an unknown connection is a wrong key to the caller, never a 500
         return []
-    return webhook_secrets(conn.extra_dejson)
+    extra = conn.extra_dejson
+    warn_legacy_fields(conn_id, legacy_fields(extra))
+    return webhook_secrets(extra)
 
 
 class _CachedKeys:

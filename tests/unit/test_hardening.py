@@ -731,14 +731,31 @@ def test_item4_the_webhook_secret_is_redacted_by_airflows_own_connection_api():
     assert set(shown.values()) == {"***"}
 
 
-def test_item4_the_old_extra_name_is_still_read(monkeypatch):
+def test_item4_the_old_extra_name_is_still_read_with_airflows_deprecation_warning(monkeypatch):
+    """Issue 25: the pre-release names were read silently; now with Airflow's provider deprecation warning."""
+    from airflow.exceptions import AirflowProviderDeprecationWarning
+
     from airflow_provider_taptalent._form import CONN_FIELDS
+    from airflow_provider_taptalent.webhooks.app import connection_webhook_secrets
 
     set_connection(monkeypatch, password=TEST_KEY, extra={"webhook_key": "old-name"})
-    assert TapTalentHook().settings.webhook_key == "old-name"
+    with pytest.warns(AirflowProviderDeprecationWarning, match="set 'webhook_key' as 'webhook_secret'"):
+        assert TapTalentHook().settings.webhook_key == "old-name"
+    with pytest.warns(AirflowProviderDeprecationWarning, match="webhook_key"):
+        assert connection_webhook_secrets("taptalent_default") == ["old-name"]
     set_connection(monkeypatch, password=TEST_KEY, extra={"webhook_key": "old", "webhook_secret": "new"})
-    assert TapTalentHook().settings.webhook_key == "new"
+    with pytest.warns(AirflowProviderDeprecationWarning):
+        assert TapTalentHook().settings.webhook_key == "new"
+    set_connection(monkeypatch, password=TEST_KEY, extra={"extra__taptalent__timeout": 9})
+    with pytest.warns(AirflowProviderDeprecationWarning, match="set 'extra__taptalent__timeout' as 'timeout'"):
+        assert TapTalentHook().settings.timeout == 9
     assert "webhook_secret" in CONN_FIELDS and "webhook_key" not in CONN_FIELDS
+
+
+def test_current_extra_names_warn_nothing(monkeypatch, recwarn):
+    set_connection(monkeypatch, password=TEST_KEY, extra={"webhook_secret": "new", "timeout": 9})
+    assert TapTalentHook().settings.timeout == 9
+    assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning) and "extras" in str(w.message)]
 
 
 # -- item 10: the webhook receiver under attack ------------------------------------------------------------------
