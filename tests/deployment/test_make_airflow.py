@@ -31,6 +31,7 @@ from tests.processes import Processes
 pytestmark = [
     pytest.mark.deployment,
     pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="the Airflow 3 UI and REST API"),
+    pytest.mark.timeout(900),  # real processes on a loaded machine: the waits below say what they wait for
 ]
 EXAMPLES = sorted(p.stem for p in (REPO / "example_dags").glob("taptalent_*.py"))
 CONSUMER = "taptalent_on_batch_completed"
@@ -174,13 +175,19 @@ def test_every_example_dag_triggered_from_the_ui_runs_green(local, browser):
         dialog.find_element(By.XPATH, ".//button[normalize-space()='Trigger']").click()
         local.wait_for(f"the run of {dag_id}", lambda d=dag_id: any(r["run_type"] == "manual" for r in local.runs(d)))
 
+    seen: dict[str, list[tuple[str, str]]] = {}
+
     def settled() -> dict[str, list[str]] | None:
-        states = {d: [r["state"] for r in local.runs(d)] for d in EXAMPLES}
+        seen.update({d: [(r["run_type"], r["state"]) for r in local.runs(d)] for d in EXAMPLES})
+        states = {d: [state for _, state in runs] for d, runs in seen.items()}
         done = all(s and all(x in ("success", "failed") for x in s) for s in states.values())
-        webhooks_in = any(r["run_type"] == "asset_triggered" for r in local.runs(CONSUMER))
+        webhooks_in = any(kind == "asset_triggered" for kind, _ in seen[CONSUMER])
         return states if done and webhooks_in and len(states["taptalent_daily_export"]) >= 4 else None
 
-    states = local.wait_for("every example DAG's runs to finish", settled, timeout=420)
+    try:
+        states = local.wait_for("every example DAG's runs to finish", settled, timeout=600)
+    except AssertionError as error:
+        raise AssertionError(f"runs (type, state) when the wait ended: {seen}") from error
     assert all(state == "success" for s in states.values() for state in s), states
     # The catch-up: the three days before the first start, and the manual run; nothing from a month ago.
     assert len(local.runs("taptalent_daily_export")) == 4
