@@ -142,7 +142,11 @@ class PageReader(Generic[T]):
             yield from self._tail(*tail, coverage)
 
     def _tail(self, number: int, count: int, coverage: _Coverage) -> Iterator[list[T]]:
-        """After a full last page, the pages after it until one comes back short (see the module docstring)."""
+        """After a full last page, the pages from the listing's end (as its newest total says: records added
+        meanwhile moved it down) until one comes back short (see the module docstring)."""
+        if count < self.per_page:
+            return
+        number = max(number + 1, -(-coverage.total // self.per_page)) - 1  # the loop reads from the next page
         for _ in range(MAX_REPAIR_ROUNDS):
             if count < self.per_page:
                 return
