@@ -181,8 +181,9 @@ def warn_legacy_fields(conn_id: str, fields: list[str]) -> None:
     import warnings
 
     if fields:
-        renamed = ", ".join(f"{name!r} as {name.rpartition('__')[2].replace('webhook_key', 'webhook_secret')!r}"
-                            for name in fields)  # fmt: skip
+        current = {"webhook_key": "webhook_secret"}  # the renamed one; a prefixed name loses its prefix
+        plain = [name.rpartition("__")[2] for name in fields]
+        renamed = ", ".join(f"{old!r} as {current.get(new, new)!r}" for old, new in zip(fields, plain, strict=True))
         warnings.warn(
             f"Connection {conn_id!r} sets extras under names this provider stops reading in 0.4: set {renamed}",
             AirflowProviderDeprecationWarning,

@@ -312,7 +312,10 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             )
         over = failed / total > self.max_failed_ratio if self.max_failed_ratio is not None else failed == total
         if over:
-            source = f" from {self.jobs}" if isinstance(self.jobs, str) else ""
+            source = ""
+            if isinstance(self.jobs, str):  # the file as lineage names it: never a user:password a URI may carry
+                namespace, name = _lineage.file_dataset(self.jobs)
+                source = f" from {name}" if namespace == "file" else f" from {namespace}/{name}"
             first = report.failed[0]
             raise TapTalentTaskFailed(
                 f"{failed:,} of {total:,} source records{source} failed to sync"

@@ -552,6 +552,18 @@ def test_a_file_that_is_not_a_jobs_export_is_named_with_the_first_error(sandbox_
     assert remote_jobs(sandbox) == []
 
 
+def test_the_failed_sync_names_an_object_store_file_without_its_credentials(monkeypatch, tmp_path):
+    """What the message names of a URI that carries a user:password: never the password."""
+    from airflow_provider_taptalent.utils.sync_records import SyncReport
+
+    operator = TapTalentSyncJobsOperator(task_id="s", jobs="s3://ats:hunter2@exports/jobs.json", state_path="/s.json")
+    report = SyncReport()
+    report.failed.append({"external_id": "ATS-1", "error": "no external id", "details": {}})
+    with pytest.raises(TapTalentTaskFailed) as failed:
+        operator._check_failures({"failed": 1}, 1, report)
+    assert "from s3://exports/jobs.json failed" in str(failed.value) and "hunter2" not in str(failed.value)
+
+
 def test_an_input_error_fails_the_task_with_one_traceback_not_two():
     """Review 2026-12-02 #36: the typed error's message is whole; chaining it only doubled the traceback."""
     from airflow_provider_taptalent.exceptions import TapTalentInputError
