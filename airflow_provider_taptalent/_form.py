@@ -40,6 +40,18 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "description": f"Largest bulk-upload batch the account accepts. Default {DEFAULT_MAX_BATCH_SIZE}.",
         "schema": {"type": ["integer", "null"], "minimum": 1, "maximum": DEFAULT_MAX_BATCH_SIZE},
     },
+    "proxy": {
+        "label": "Proxy",
+        "description": "Outbound proxy URL (http://host:port; user:password@ allowed, kept secret). Empty: the "
+        "environment's HTTPS_PROXY / NO_PROXY.",
+        "schema": {"type": ["string", "null"], "format": "password"},
+    },
+    "ca_bundle": {
+        "label": "CA bundle",
+        "description": "Path to a PEM file of CA certificates on the workers and the triggerer (a proxy that "
+        "re-signs TLS). Empty: the default CAs. (verify: false, in the extra JSON only, turns checks off.)",
+        "schema": {"type": ["string", "null"]},
+    },
     "webhook_secret": {
         "label": "Webhook secret",
         "description": "The webhook verification key from TapTalent's dashboard; only the webhook receiver "

@@ -10,7 +10,8 @@ request). Metrics as Airflow's default has them (no backend: Stats drops everyth
 per-request metrics); ``--statsd`` turns StatsD on, to a local UDP socket, and the hook then sends a timing
 and a counter per request, in the one form the backend keeps. Targets: at most 1.15x bare httpx, at most 0.5x
 HttpHook. For scale, a fourth client: httpx's transport alone (a request handed to ``httpx.HTTPTransport``
-without ``httpx.Client``, as the hook sends it), the floor under any client built on httpx.
+without ``httpx.Client``), the floor under any client built on httpx. The hook sends through
+``httpx.Client`` (``client/transport.py``).
 Run: ``python -m benchmarks.client_cost [--requests 2000] [--statsd]``.
 """
 
@@ -70,6 +71,9 @@ def main() -> None:
     line_cost = log_line_cost()
     task_log = logging.FileHandler(os.devnull)  # where a task's log lines go: written, not discarded early
     logging.basicConfig(level=logging.INFO, handlers=[task_log], force=True)
+    # As Airflow 3's task logging has it (airflow/sdk/_shared/logging/structlog.py: "httpx" at WARN): httpx's
+    # own line per request ("HTTP Request: GET ...") is not written in a task, for any client built on it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     with sandbox_process() as (root, key):
         connection_env(root, key)
         os.environ["AIRFLOW_CONN_HTTP_BENCH"] = json.dumps({"conn_type": "http", "host": root})
@@ -87,7 +91,7 @@ def main() -> None:
 
         hook = TapTalentHook()
         raw = httpx.Client(base_url=api, headers=headers)
-        floor = httpx.HTTPTransport()  # what the hook sends through: httpx's transport, without httpx.Client
+        floor = httpx.HTTPTransport()  # the floor: httpx's transport, without httpx.Client
 
         def transport_alone() -> object:
             response = floor.handle_request(httpx.Request("GET", f"{api}/jobs/{job_id}", headers=headers))

@@ -11,6 +11,8 @@ import asyncio
 import threading
 from typing import Any
 
+import httpx
+
 from .drivers import AsyncDriver, SyncDriver
 from .methods import ApiMethods
 from .retry import RetryPolicy
@@ -31,11 +33,16 @@ class DriverHost(ApiMethods):
 
     :param transport: an ``httpx.BaseTransport`` to send sync requests through (tests: ``MockTransport``).
     :param async_transport: an ``httpx.AsyncBaseTransport`` for the async ones.
+    :param http_client: an ``httpx.Client`` to send sync requests through instead of our own (its owner
+        closes it).
+    :param async_http_client: an ``httpx.AsyncClient`` for the async ones (used on one event loop only).
     """
 
     observer: Observer | None = None
     transport: Any = None
     async_transport: Any = None
+    http_client: Any = None
+    async_http_client: Any = None
     user_agent: str | None = None
 
     def _context(self) -> Context:
@@ -55,6 +62,7 @@ class DriverHost(ApiMethods):
                         context.settings,
                         observer=context.observer,
                         transport=self.transport,
+                        http_client=self.http_client,
                         user_agent=self.user_agent,
                         clock=context.clock,
                     )
@@ -72,6 +80,7 @@ class DriverHost(ApiMethods):
                     context.settings,
                     observer=context.observer,
                     transport=self.async_transport,
+                    http_client=self.async_http_client,
                     user_agent=self.user_agent,
                     clock=context.clock,
                 )
@@ -125,6 +134,9 @@ class TapTalentClient(DriverHost):
     :param observer: told of every attempt and retry (metrics).
     :param transport: an ``httpx.BaseTransport`` to send through instead of the network.
     :param async_transport: an ``httpx.AsyncBaseTransport`` for the async methods.
+    :param http_client: an ``httpx.Client`` of your own to send through (proxies, TLS, event hooks as you set
+        them; the connection's timeouts and each attempt's hard deadline still apply); you close it.
+    :param async_http_client: an ``httpx.AsyncClient`` of your own, for the async methods.
     :param cache: keep the answers of reference-data reads a minute (any write empties the cache); off by default.
     """
 
@@ -136,6 +148,8 @@ class TapTalentClient(DriverHost):
         observer: Observer | None = None,
         transport: Any = None,
         async_transport: Any = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
         cache: bool = False,
     ) -> None:
         self.settings = settings
@@ -144,6 +158,8 @@ class TapTalentClient(DriverHost):
         self.observer = observer
         self.transport = transport
         self.async_transport = async_transport
+        self.http_client = http_client
+        self.async_http_client = async_http_client
 
     def _context(self) -> Context:
         policy = self.policy or RetryPolicy(max_retries=self.settings.max_retries)

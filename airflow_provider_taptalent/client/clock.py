@@ -11,6 +11,7 @@ TapTalent has sent no ``Date`` yet is the local wall clock used, less :data:`LOC
 from __future__ import annotations
 
 import email.utils
+import functools
 import math
 import time
 
@@ -27,14 +28,9 @@ class ServerClock:
 
     def observe(self, date: str | None, sent: float, received: float) -> None:
         """An answer's ``Date`` header (ignored when absent or not a date)."""
-        if not date:
-            return
-        try:
-            when = email.utils.parsedate_to_datetime(date)
-        except (TypeError, ValueError):
-            return
-        if when.tzinfo is not None:
-            self._seen = (when.timestamp(), sent, received)
+        when = _epoch(date) if date else None
+        if when is not None:
+            self._seen = (when, sent, received)
 
     def second_of(self, moment: float) -> float:
         """The second of TapTalent's clock (epoch) at ``moment`` (``time.monotonic()``): a request sent then
@@ -58,3 +54,14 @@ class ServerClock:
     def now(self) -> float:
         """The current second of TapTalent's clock, as :meth:`second_of` works it out."""
         return self.second_of(time.monotonic())
+
+
+@functools.lru_cache(maxsize=4)
+def _epoch(date: str) -> float | None:
+    """An HTTP date in epoch seconds, ``None`` for one without a zone or not a date (kept: a ``Date`` changes
+    once a second, and every answer carries one)."""
+    try:
+        when = email.utils.parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+    return when.timestamp() if when.tzinfo is not None else None

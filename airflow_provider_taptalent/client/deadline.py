@@ -1,14 +1,19 @@
-"""A hard deadline for each HTTP attempt, whatever the server does.
+"""A hard deadline for each synchronous HTTP attempt, whatever the server does.
 
 httpx's timeouts apply to each network operation: a read timeout of 30 s restarts with every chunk, so a
-server that drips one byte every few seconds keeps a request alive for ever. Here every socket operation
-(connect, TLS, write, read) gets the smaller of its own timeout and the time left before the attempt's
-deadline, and none starts once the deadline has passed: an attempt ends within its deadline (plus the
-cost of one failing system call), however slowly the answer trickles in.
+server that drips one byte every few seconds keeps a request alive for ever. The async client needs
+nothing here (its attempt runs under ``anyio.fail_after``); a blocking call cannot be cancelled, so here
+every socket operation of a sync attempt (connect, TLS, write, read) gets the smaller of its own timeout and
+the time left before the attempt's deadline, and none starts once the deadline has passed.
+
+The seam is one: :func:`bound` wraps the network backend of the connection pools an ``httpx.Client``
+built (httpx has no public option for it). It reads two private attributes, ``Client._transport`` /
+``Client._mounts`` and ``HTTPTransport._pool._network_backend``: ``pyproject.toml`` pins httpx and
+httpcore below their next minor versions, and the deadline tests in ``tests/unit/client/test_transport.py``
+fail if either moves.
 
 The deadline travels in a context variable, so it follows the request through httpx and httpcore into
-the network backend (threads and asyncio tasks each see their own). httpcore's pool is built by httpx's
-transports; :func:`sync_transport` and :func:`async_transport` wrap its network backend.
+the network backend (each thread sees its own).
 """
 
 from __future__ import annotations
@@ -26,13 +31,26 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("taptal
 
 
 def enter(at: float) -> contextvars.Token[float | None]:
-    """The requests from here on (``time.monotonic()`` seconds) run under a deadline, until :func:`leave`;
-    sync or async code alike, since context variables follow both."""
+    """The requests of this thread from here on (``time.monotonic()`` seconds) run under a deadline, until
+    :func:`leave`."""
     return _DEADLINE.set(at)
 
 
 def leave(token: contextvars.Token[float | None]) -> None:
     _DEADLINE.reset(token)
+
+
+def bound(client: httpx.Client) -> httpx.Client:
+    """``client``, each of its httpx transports' network operations bounded by the current deadline.
+
+    Transports that are not httpx's own (a ``MockTransport``, say) are left as they are; a client bound
+    twice is bound once.
+    """
+    for transport in (client._transport, *client._mounts.values()):
+        pool = getattr(transport, "_pool", None)
+        if isinstance(pool, httpcore.ConnectionPool) and not isinstance(pool._network_backend, _Backend):
+            pool._network_backend = _Backend(pool._network_backend)  # type: ignore[arg-type]
+    return client
 
 
 def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
@@ -91,67 +109,3 @@ class _Backend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
-
-
-class _AsyncStream(httpcore.AsyncNetworkStream):
-    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
-        self._stream = stream
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-    async def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _AsyncStream(await self._stream.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _AsyncBackend(httpcore.AsyncNetworkBackend):
-    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
-        self._backend = backend
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: typing.Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _AsyncStream(await self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: typing.Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _AsyncStream(await self._backend.connect_unix_socket(path, bounded, socket_options))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._backend.sleep(seconds)
-
-
-def sync_transport(**options: Any) -> httpx.HTTPTransport:
-    """httpx's transport, its network backend bounded by the current deadline."""
-    transport = httpx.HTTPTransport(**options)
-    pool = transport._pool  # httpcore's pool, built by httpx: the only place its backend can be set
-    pool._network_backend = _Backend(pool._network_backend)  # type: ignore[union-attr]
-    return transport
-
-
-def async_transport(**options: Any) -> httpx.AsyncHTTPTransport:
-    """httpx's async transport, its network backend bounded by the current deadline."""
-    transport = httpx.AsyncHTTPTransport(**options)
-    pool = transport._pool
-    pool._network_backend = _AsyncBackend(pool._network_backend)  # type: ignore[union-attr]
-    return transport

@@ -27,17 +27,6 @@ LEGACY_WEBHOOK_SECRET_FIELD = "webhook_key"  # noqa: S105
 PREVIOUS_WEBHOOK_SECRET_FIELD = "previous_webhook_secret"  # noqa: S105
 #: a second key of the same company and environment, used when the primary answers 401 / ACCOUNT_INACTIVE
 FALLBACK_KEY_FIELD = "fallback_api_key"
-EXTRA_FIELDS = (
-    "environment",
-    "timeout",
-    "request_deadline",
-    "max_retries",
-    "max_batch_size",
-    WEBHOOK_SECRET_FIELD,
-    PREVIOUS_WEBHOOK_SECRET_FIELD,
-    LEGACY_WEBHOOK_SECRET_FIELD,
-    FALLBACK_KEY_FIELD,
-)
 
 
 @dataclass(frozen=True)
@@ -56,10 +45,17 @@ class ClientSettings:
     max_batch_size: int = _api.DEFAULT_MAX_BATCH_SIZE
     webhook_key: str | None = field(default=None, repr=False)
     fallback_api_key: str | None = field(default=None, repr=False)
+    #: the outbound proxy's URL (it may hold a password); ``None``: the environment's, as httpx reads it
+    proxy: str | None = field(default=None, repr=False)
+    #: check TapTalent's TLS certificate (against ``ca_bundle``, or the default CAs)
+    verify: bool = True
+    #: a PEM file of CA certificates to check it against (a proxy that re-signs TLS, say)
+    ca_bundle: str | None = None
 
     def secrets(self) -> list[str]:
         """Every secret these settings hold, for a log masker."""
-        return [secret for secret in (self.api_key, self.webhook_key, self.fallback_api_key) if secret]
+        proxy_password = urlsplit(self.proxy).password if self.proxy else None
+        return [s for s in (self.api_key, self.webhook_key, self.fallback_api_key, proxy_password) if s]
 
 
 def extra_value(extra: Mapping[str, Any], name: str) -> Any:
@@ -151,7 +147,46 @@ def settings_from_connection(
         ),
         webhook_key=webhook_secret(extra),
         fallback_api_key=_fallback_key(conn_id, extra, api_key, key_environment),
+        proxy=_proxy(conn_id, extra_value(extra, "proxy")),
+        verify=_flag(conn_id, "verify", extra_value(extra, "verify"), default=True),
+        ca_bundle=str(extra_value(extra, "ca_bundle")) if extra_value(extra, "ca_bundle") is not None else None,
     )
+
+
+#: the proxy schemes httpx speaks (socks5 needs ``httpx[socks]``)
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def _proxy(conn_id: str, value: Any) -> str | None:
+    """The ``proxy`` extra, checked; its text is never echoed (it may hold a password)."""
+    if value is None:
+        return None
+    text = str(value)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises for a port that is not a number)
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in PROXY_SCHEMES or not parts.hostname:
+        raise TapTalentConfigurationError(
+            f"Connection {conn_id!r}: proxy must be a URL such as http://proxy.corp:3128 (schemes: "
+            f"{', '.join(PROXY_SCHEMES)}); the value given is not (not repeated: it may hold a password)."
+        )
+    return text
+
+
+def _flag(conn_id: str, name: str, value: Any, *, default: bool) -> bool:
+    """A true/false extra: JSON's booleans, or the words a form or an environment variable gives."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    word = str(value).lower()
+    if word in ("true", "1", "yes", "on"):
+        return True
+    if word in ("false", "0", "no", "off"):
+        return False
+    raise TapTalentConfigurationError(f"Connection {conn_id!r}: {name} must be true or false, not {value!r}.")
 
 
 def _fallback_key(conn_id: str, extra: Mapping[str, Any], primary: str, environment: _api.Environment) -> str | None:

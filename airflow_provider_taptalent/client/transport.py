@@ -2,18 +2,18 @@
 by the same functions whichever client sends it.
 
 :class:`Transport` holds what both share (options, building, reading, logging, reporting);
-:class:`SyncTransport` and :class:`AsyncTransport` differ only in the I/O call. The httpx transport is
-injectable (``httpx.MockTransport`` in tests); by default it is httpx's own, through the environment's
-proxy if it names one, with each attempt's network operations bounded by its deadline (:mod:`.deadline`).
-Requests go to the transport itself, not through ``httpx.Client`` (see :meth:`Transport.build_request`).
-Retries are not here: see :func:`.steps.send`.
+:class:`SyncTransport` and :class:`AsyncTransport` differ only in the I/O call. Each sends through one
+``httpx.Client`` / ``httpx.AsyncClient`` (``trust_env``: the environment's proxy and ``NO_PROXY`` as httpx
+reads them; the connection's ``proxy``, ``verify`` and ``ca_bundle`` extras; a TLS context loaded once per
+CA bundle), or through the one the caller brings. Each attempt has a hard deadline: ``anyio.fail_after``
+for async, :mod:`.deadline` for sync. Retries are not here: see :func:`.steps.send`.
 """
 
 from __future__ import annotations
 
 import email.utils
 import functools
-import ipaddress
+import http.cookiejar
 import json
 import logging
 import math
@@ -21,11 +21,10 @@ import platform
 import ssl
 import threading
 import time
-import urllib.parse
-import urllib.request
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
+import anyio
 import httpx
 import pydantic_core
 
@@ -40,7 +39,18 @@ T = TypeVar("T")
 log = logging.getLogger("airflow_provider_taptalent.client")
 #: Idle connections are kept a minute: a wait polling every few seconds reuses its connection.
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=60)
+#: A sandbox on this machine is reached directly, whatever proxy the environment names (one set for package
+#: registries, say): no proxy reaches this machine's own loopback.
+_DIRECT = {f"all://{host}": None for host in ("127.0.0.1", "localhost", "[::1]")}
 _OPENING = threading.Lock()
+
+
+class _NoCookies(http.cookiejar.CookieJar):
+    """The API sets and reads no cookies: none is kept (a client keeps what it is sent, and a proxy or a
+    load balancer in between may send some)."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
 
 
 def user_agent(product: str = "") -> str:
@@ -54,37 +64,57 @@ def user_agent(product: str = "") -> str:
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context per process: loading the CA bundle costs ~15 ms of CPU, once per client otherwise,
-    which a triggerer running a thousand waits would pay a thousand times."""
-    return httpx.create_ssl_context()
+def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """One TLS context per process and CA bundle: loading one costs ~15 ms of CPU, once per client
+    otherwise, which a triggerer running a thousand waits would pay a thousand times. (A rotated
+    ``SSL_CERT_FILE`` or bundle file is read by the next process.)"""
+    if ca_bundle is None:
+        return httpx.create_ssl_context()  # certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR
+    return ssl.create_default_context(cafile=ca_bundle)
 
 
-def environment_proxy(url: str) -> str | None:
-    """The proxy the environment names for ``url`` (``HTTPS_PROXY``/``HTTP_PROXY``, ``ALL_PROXY``, minus
-    ``NO_PROXY``), as httpx's own clients read it; ``None`` for a direct connection, which a loopback host
-    (the sandbox) always gets: no proxy reaches this machine's own 127.0.0.1."""
-    parts = urllib.parse.urlsplit(url)
-    proxies = urllib.request.getproxies_environment()
-    host = parts.hostname or ""
-    # proxy_bypass_environment: the standard library's NO_PROXY matching (requests uses it too; typeshed
-    # does not list it)
-    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
-    if not proxies or _loopback(host) or bypass(host, proxies):
-        return None
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy:
-        return None
-    return proxy if "://" in proxy else f"http://{proxy}"  # a bare host:port, as httpx and curl read it
+def client_options(settings: ClientSettings) -> dict[str, Any]:
+    """The options of the httpx client a connection's requests go through.
+
+    :raises TapTalentConfigurationError: for a ``ca_bundle`` that cannot be read.
+    """
+    verify: ssl.SSLContext | bool = False
+    if settings.verify:
+        try:
+            verify = _tls_context(settings.ca_bundle)
+        except (OSError, ssl.SSLError) as error:
+            raise TapTalentConfigurationError(
+                f"Connection {settings.conn_id!r}: ca_bundle {settings.ca_bundle!r} is not a readable PEM file "
+                f"of CA certificates: {getattr(error, 'strerror', None) or error}."
+            ) from None
+    return {
+        "verify": verify,
+        "limits": _LIMITS,
+        "proxy": settings.proxy,
+        "trust_env": True,
+        "mounts": _DIRECT,
+        "cookies": _NoCookies(),
+    }
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+def _open_client(kind: type[T], settings: ClientSettings, transport: Any) -> T:
+    """A new ``httpx.Client`` or ``AsyncClient`` for ``settings``; an unusable proxy is a typed error that
+    never repeats the proxy's URL (it may hold a password)."""
+    options = client_options(settings)
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        return kind(transport=transport, **options)  # type: ignore[call-arg]
+    except (ValueError, ImportError) as error:
+        where = (
+            "its proxy extra"
+            if settings.proxy
+            else "the proxy the environment names (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY)"
+        )
+        reason = (
+            "a socks5 proxy needs the socksio package (pip install 'httpx[socks]')"
+            if isinstance(error, ImportError)
+            else "it must be an http://, https:// or socks5:// URL"
+        )
+        raise TapTalentConfigurationError(f"Connection {settings.conn_id!r}: {where} is unusable: {reason}") from None
 
 
 class Transport:
@@ -92,7 +122,10 @@ class Transport:
 
     :param settings: the connection's settings (base URL, key, timeouts).
     :param observer: told of every attempt (metrics).
-    :param transport: an httpx transport to send through instead of the network (tests).
+    :param transport: an httpx transport for the client to send through instead of the network (tests).
+    :param http_client: an ``httpx.Client`` (sync) or ``httpx.AsyncClient`` (async) to send through instead
+        of one of our own: its transport, proxy, TLS and event hooks, and its headers under ours, are used;
+        the connection's timeouts and the attempt's deadline still apply; its owner closes it.
     :param user_agent: the ``User-Agent`` header.
     :param clock: told every answer's ``Date``.
     """
@@ -103,6 +136,7 @@ class Transport:
         *,
         observer: Observer | None = None,
         transport: Any = None,
+        http_client: Any = None,
         user_agent: str | None = None,
         clock: ServerClock | None = None,
     ) -> None:
@@ -110,6 +144,7 @@ class Transport:
         self.observer = observer or Observer()
         self.clock = clock or ServerClock()
         self._injected = transport
+        self._given = http_client
         self._user_agent = user_agent
 
     @functools.cached_property
@@ -129,31 +164,8 @@ class Transport:
         timeout = httpx.Timeout(settings.timeout, connect=min(settings.connect_timeout, settings.timeout))
         return {"timeout": timeout.as_dict()}
 
-    def _network(self, *, asynchronous: bool) -> Any:
-        """The httpx transport: the injected one, or httpx's own with each attempt bounded by its deadline,
-        through the environment's proxy for the base URL, if it names one."""
-        if self._injected is not None:
-            return self._injected
-        build = deadline.async_transport if asynchronous else deadline.sync_transport
-        proxy = environment_proxy(self.settings.base_url)
-        try:
-            return build(verify=_tls_context(), limits=_LIMITS, proxy=proxy)
-        except (ValueError, ImportError) as error:
-            if proxy is None:
-                raise
-            # httpx's message repeats the proxy URL, which may hold a password: it is not passed on
-            scheme = urllib.parse.urlsplit(proxy).scheme
-            reason = (
-                f"a {scheme} proxy needs the socksio package (pip install 'httpx[socks]')"
-                if isinstance(error, ImportError)
-                else f"it must be an http://, https:// or socks5:// URL, not {scheme}://"
-            )
-            raise TapTalentConfigurationError(
-                f"The proxy the environment names (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) is unusable: {reason}"
-            ) from None
-
     def attempt(self, step: Exchange[T]) -> _Attempt[T]:
-        """Everything about one attempt but the I/O call: the request, the deadline, the error mapping.
+        """Everything about one attempt but the I/O call: the request, the error mapping.
 
         Used as ``with transport.attempt(step) as attempt:``, whose block sends ``attempt.request``, reads
         the answer whole and stores it in ``attempt.response``; ``attempt.result()`` then parses it. (A
@@ -162,12 +174,9 @@ class Transport:
         return _Attempt(self, step, self.build_request(step.call, fallback=step.fallback))
 
     def build_request(self, call: Call[Any], *, fallback: bool = False) -> httpx.Request:
-        """The request, whole: one absolute URL, the connection's headers and timeouts.
-
-        It is handed to the httpx *transport* itself, not sent through ``httpx.Client``: the API takes no
-        cookies, auth flows or redirects (a 3xx is an error), and the client's machinery for them was a
-        third of the CPU per request (``benchmarks/client_cost.py``).
-        """
+        """The request, whole: one absolute URL, the connection's headers and timeouts (built here, not
+        by our ``httpx.Client``, which would merge its empty defaults into each; a client the caller brought
+        merges its own)."""
         headers = self._headers
         if call.idempotency_key or fallback:
             headers = dict(headers)
@@ -178,6 +187,10 @@ class Transport:
         url = f"{self.settings.base_url}{call.path}"
         if call.params:
             url = f"{url}?{urlencode(call.params)}"
+        if self._given is not None:
+            return self._given.build_request(  # type: ignore[no-any-return]
+                call.method, url, json=call.json, headers=headers, extensions=self._extensions
+            )
         return httpx.Request(call.method, url, json=call.json, headers=headers, extensions=self._extensions)
 
     def read_response(self, step: Exchange[T], response: httpx.Response, started: float, content: bytearray) -> T:
@@ -228,21 +241,18 @@ class Transport:
 
 
 class _Attempt(Generic[T]):
-    __slots__ = ("content", "request", "response", "sent", "started", "step", "token", "transport")
+    __slots__ = ("content", "request", "response", "sent", "started", "step", "transport")
 
     def __init__(self, transport: Transport, step: Exchange[T], request: httpx.Request) -> None:
         self.transport, self.step, self.request = transport, step, request
         self.started, self.sent = time.perf_counter(), time.monotonic()
         self.response: httpx.Response | None = None
         self.content = bytearray()
-        self.token: Any = None
 
     def __enter__(self) -> _Attempt[T]:
-        self.token = deadline.enter(self.step.deadline)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: Any) -> None:
-        deadline.leave(self.token)
         if isinstance(error, httpx.RequestError):
             raise self.transport.transport_error(self.step, error, self.started) from error
 
@@ -263,62 +273,72 @@ class _Attempt(Generic[T]):
 
 
 class SyncTransport(Transport):
-    """Sends through one pooled httpx transport, created on first use."""
+    """Sends through one ``httpx.Client``, opened on first use, its pools bounded by :mod:`.deadline`."""
 
-    _http: httpx.BaseTransport | None = None
+    _http: httpx.Client | None = None
 
-    def _open(self) -> httpx.BaseTransport:
-        """The pool, made once: the threads of a fetch or an export make their first calls together."""
+    def _open(self) -> httpx.Client:
+        """The client, opened once: the threads of a fetch or an export make their first calls together."""
         with _OPENING:
             if self._http is None:
-                self._http = self._network(asynchronous=False)
+                client = self._given or _open_client(httpx.Client, self.settings, self._injected)
+                self._http = deadline.bound(client)
             return self._http
 
     def exchange(self, step: Exchange[T]) -> T:
         http = self._http or self._open()
-        with self.attempt(step) as attempt:
-            response = http.handle_request(attempt.request)
-            try:
-                for chunk in response.iter_bytes():
-                    attempt.take(chunk)
-            finally:
-                response.close()
-            attempt.response = response
+        token = deadline.enter(step.deadline)
+        try:
+            with self.attempt(step) as attempt:
+                response = http.send(attempt.request, stream=True)
+                try:
+                    for chunk in response.iter_bytes():
+                        attempt.take(chunk)
+                finally:
+                    response.close()
+                attempt.response = response
+        finally:
+            deadline.leave(token)
         return attempt.result()
 
     def close(self) -> None:
-        if self._http is not None:
+        if self._http is not None and self._given is None:
             self._http.close()
-            self._http = None
+        self._http = None
 
 
 class AsyncTransport(Transport):
-    """Sends through one pooled httpx async transport, created on first use (inside the running loop).
+    """Sends through one ``httpx.AsyncClient``, opened on first use (inside the running loop); each attempt
+    runs under ``anyio.fail_after`` until its deadline.
 
-    Each wait keeps its own pool rather than sharing one per loop: httpcore's pool does work in
+    Each wait keeps its own client rather than sharing one per loop: httpcore's pool does work in
     proportion to the requests queued on it, so a thousand waits queued on one pool cost far more CPU
-    than a thousand small pools (measured: benchmarks/wait_at_scale.py).
+    than a thousand small pools (``benchmarks/wait_at_scale.py``).
     """
 
-    _http: httpx.AsyncBaseTransport | None = None
+    _http: httpx.AsyncClient | None = None
 
     async def exchange(self, step: Exchange[T]) -> T:
         if self._http is None:
-            self._http = self._network(asynchronous=True)
+            self._http = self._given or _open_client(httpx.AsyncClient, self.settings, self._injected)
         with self.attempt(step) as attempt:
-            response = await self._http.handle_async_request(attempt.request)
             try:
-                async for chunk in response.aiter_bytes():
-                    attempt.take(chunk)
-            finally:
-                await response.aclose()
+                with anyio.fail_after(max(step.deadline - time.monotonic(), 0.0)):
+                    response = await self._http.send(attempt.request, stream=True)
+                    try:
+                        async for chunk in response.aiter_bytes():
+                            attempt.take(chunk)
+                    finally:
+                        await response.aclose()
+            except TimeoutError:
+                raise httpx.TimeoutException("the request's deadline passed", request=attempt.request) from None
             attempt.response = response
         return attempt.result()
 
     async def aclose(self) -> None:
-        if self._http is not None:
+        if self._http is not None and self._given is None:
             await self._http.aclose()
-            self._http = None
+        self._http = None
 
 
 def _json_or_none(body: bytearray) -> Any:

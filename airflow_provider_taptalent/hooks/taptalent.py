@@ -24,7 +24,6 @@ from airflow_provider_taptalent._compat import (
 )
 from airflow_provider_taptalent.client import contract, operations
 from airflow_provider_taptalent.client.client import DriverHost
-from airflow_provider_taptalent.client.drivers import SyncDriver
 from airflow_provider_taptalent.client.retry import RetryPolicy
 from airflow_provider_taptalent.client.settings import (
     CONN_TYPE,
@@ -33,7 +32,7 @@ from airflow_provider_taptalent.client.settings import (
     settings_from_connection,
 )
 from airflow_provider_taptalent.client.steps import Context, ResponseCache
-from airflow_provider_taptalent.client.transport import SyncTransport, user_agent
+from airflow_provider_taptalent.client.transport import user_agent
 from airflow_provider_taptalent.utils.metrics import StatsObserver
 
 # Seconds a connection test may take, retry included.
@@ -53,6 +52,9 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
     :param max_retries: retries after the first attempt; overrides the connection's ``max_retries`` (default 5).
     :param transport: an ``httpx.BaseTransport`` to send sync requests through instead of the network (tests).
     :param async_transport: an ``httpx.AsyncBaseTransport`` for the async methods (tests).
+    :param http_client: an ``httpx.Client`` of your own to send sync requests through (its proxy, TLS and
+        event hooks; the connection's timeouts and each attempt's deadline still apply); you close it.
+    :param async_http_client: an ``httpx.AsyncClient`` of your own, for the async methods.
     :param cache: keep the answers of reference-data reads (pipelines, teams, users, assessments and their
         flows) for a minute, emptied by any write (off by default: a job listing is never cached).
     """
@@ -70,6 +72,8 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
         max_retries: int | None = None,
         transport: Any = None,
         async_transport: Any = None,
+        http_client: Any = None,
+        async_http_client: Any = None,
         cache: bool = False,
     ) -> None:
         super().__init__()
@@ -79,6 +83,8 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
         self.max_retries = max_retries
         self.transport = transport
         self.async_transport = async_transport
+        self.http_client = http_client
+        self.async_http_client = async_http_client
         self.user_agent = user_agent(f"airflow/{AIRFLOW_VERSION}")
 
     # -- the connection form (Airflow < 3.2; 3.2+ reads get_provider_info) --------------------------------
@@ -156,19 +162,14 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
 
         It retries once at most, and answers within 20 seconds: someone is waiting in the UI or the CLI.
         """
-        driver = None
         try:
-            context = self._context().with_policy(RetryPolicy(max_retries=1, max_total=_TEST_CONNECTION_BUDGET))
-            transport = SyncTransport(
-                context.settings, observer=context.observer, transport=self.transport, user_agent=self.user_agent
-            )
-            driver = SyncDriver(context, transport)
+            driver = self._driver()  # the hook's own client, under a policy of its own
+            context = driver.context.with_policy(RetryPolicy(max_retries=1, max_total=_TEST_CONNECTION_BUDGET))
             page = driver.run(operations.list_jobs(context, page_number=1, per_page=contract.PER_PAGE_CHOICES[0]))
         except Exception as error:  # a connection test reports every failure instead of raising
             return False, f"{type(error).__name__}: {error}"
         finally:
-            if driver is not None:
-                driver.close()
+            self.close()  # the hook stays usable: its next call opens a new client
         settings = context.settings
         return True, (
             f"Connected to the TapTalent {settings.environment} API at {settings.base_url}: "

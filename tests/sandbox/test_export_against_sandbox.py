@@ -16,7 +16,7 @@ from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.operators.taptalent import TapTalentExportOperator
 from airflow_provider_taptalent.sandbox.history import History
 from airflow_provider_taptalent.sandbox.testing import SandboxServer, run_sandbox
-from tests.unit.test_operators import context
+from tests.unit.operators.test_operators import context
 
 DAYS = 3
 TODAY = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)

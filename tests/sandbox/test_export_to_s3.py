@@ -16,7 +16,7 @@ from airflow_provider_taptalent.operators.taptalent import TapTalentExportOperat
 from airflow_provider_taptalent.sandbox.cli import free_port
 from airflow_provider_taptalent.sandbox.history import History
 from airflow_provider_taptalent.sandbox.testing import run_sandbox
-from tests.unit.test_operators import context
+from tests.unit.operators.test_operators import context
 
 s3fs = pytest.importorskip("s3fs")
 pytest.importorskip("moto.server")

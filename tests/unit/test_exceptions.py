@@ -116,3 +116,18 @@ def test_input_errors_are_validation_errors_and_value_errors():
     assert isinstance(error, TapTalentValidationError)
     assert isinstance(error, ValueError)
     assert error.status_code is None
+
+
+# -- item 22: the exception users catch is public ------------------------------------------------------------------
+
+
+def test_item22_taptalent_task_failed_is_exported_from_exceptions():
+    from airflow_provider_taptalent import exceptions
+    from airflow_provider_taptalent._compat import AirflowFailException
+    from airflow_provider_taptalent.exceptions import TapTalentTaskFailed
+    from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed as private
+
+    assert TapTalentTaskFailed is private and issubclass(TapTalentTaskFailed, AirflowFailException)
+    assert "TapTalentTaskFailed" in exceptions.__all__
+    with pytest.raises(AttributeError):
+        exceptions.NoSuchError  # noqa: B018

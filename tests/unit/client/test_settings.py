@@ -4,7 +4,8 @@ import pytest
 
 from airflow_provider_taptalent.client.settings import settings_from_connection
 from airflow_provider_taptalent.exceptions import TapTalentConfigurationError
-from tests.conftest import LIVE_KEY, TEST_KEY
+from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+from tests.conftest import LIVE_KEY, TEST_KEY, set_connection
 
 
 def settings(password=TEST_KEY, host=None, port=None, **extra):
@@ -147,3 +148,16 @@ def test_connections_given_as_uris_as_the_readme_shows(monkeypatch, uri, base_ur
     monkeypatch.setenv("AIRFLOW_CONN_FROM_URI", uri)
     settings = TapTalentHook("from_uri").settings
     assert (settings.base_url, settings.environment) == (base_url, environment)
+
+
+# -- item 12: credentials in the base URL --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["http://user:hunter2@127.0.0.1:8080", "https://admin@partner-api.taptalent.io"])
+def test_item12_credentials_in_the_base_url_are_refused_without_echoing_them(monkeypatch, host):
+    set_connection(monkeypatch, password=TEST_KEY, host=host)
+    with pytest.raises(TapTalentConfigurationError) as raised:
+        TapTalentHook().settings  # noqa: B018
+    message = str(raised.value)
+    assert "host" in message and "user name or password" in message
+    assert "hunter2" not in message and "admin" not in message

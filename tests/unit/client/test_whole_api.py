@@ -105,7 +105,7 @@ def test_each_call_sends_its_documented_request(fake_conn, case, kind):
 
 
 def test_every_endpoint_has_a_wire_case():
-    covered = {c[3] for c in CASES} | {"jobs_create"}  # create: tests/unit/test_hook.py
+    covered = {c[3] for c in CASES} | {"jobs_create"}  # create: tests/unit/hooks/test_hook.py
     assert covered == set(ENDPOINTS)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
 import pytest
 
 from airflow_provider_taptalent.triggers import taptalent as trigger_module
@@ -154,3 +155,35 @@ def test_waits_poll_when_an_answer_can_have_changed():
     assert next_poll(seen, [summary(99)], 49.5, 30, rng=rng) == MIN_POLL  # never faster than MIN_POLL
     assert next_poll({}, [summary(0)], 0.0, 0.1, rng=rng) <= 0.1  # nor slower than poll_interval
     assert seen == {"b": (5.0, 10)}  # the rate's baseline: the first poll that saw it moving
+
+
+# -- item 21: calm progress lines with counts ------------------------------------------------------------------------
+
+
+def test_item21_the_trigger_logs_progress_with_counts_at_a_calm_rate(api, caplog, monkeypatch):
+    """Before: one INFO line per poll per batch (the request lines), and no counts in between."""
+    from airflow_provider_taptalent.triggers import taptalent as trigger_module
+
+    polls = {"n": 0}
+
+    def batch(request):
+        polls["n"] += 1
+        done = polls["n"] >= 12
+        body = {"batchId": "b", "status": "COMPLETED" if done else "PROCESSING", "fileCount": 10}
+        body["processedCount"] = 10 if done else polls["n"] % 10
+        return httpx.Response(200, json={"success": True, "data": body})
+
+    api.get(url__regex=r"/candidates/batch/.*").mock(side_effect=batch)
+    caplog.set_level("DEBUG", logger="airflow_provider_taptalent")
+    trigger = trigger_module.TapTalentBatchTrigger(["b"], "taptalent_default", 0.001, time.time() + 60)
+
+    async def first_event():
+        async for event in trigger.run():
+            return event.payload
+
+    lines: list[str] = []
+    monkeypatch.setattr(trigger.log, "info", lambda message, *args: lines.append(message % args))
+    assert asyncio.run(first_event())["status"] == "success"
+    assert lines == ["Waiting for TapTalent batches: 0/1 batches finished, 1/10 files processed"]  # then 30 s apart
+    request_lines = [r for r in caplog.records if r.name.endswith(".client") and "->" in r.getMessage()]
+    assert request_lines and all(r.levelname == "DEBUG" for r in request_lines)

@@ -14,7 +14,7 @@ from airflow_provider_taptalent.operators.taptalent import (
     TapTalentFetchCandidatesOperator,
 )
 from tests.conftest import FAKE_API
-from tests.unit.test_operators import context
+from tests.unit.operators.test_operators import context
 
 JOB = {"title": "Data Engineer", "city": "Berlin", "state": "Berlin", "country": "Germany"}
 

@@ -15,7 +15,7 @@ from airflow_provider_taptalent.operators.taptalent import (
     TapTalentSyncJobsOperator,
 )
 from tests.conftest import set_connection
-from tests.unit.test_operators import context
+from tests.unit.operators.test_operators import context
 
 JOB = {"title": "Data Engineer", "city": "Berlin", "state": "Berlin", "country": "Germany"}
 

@@ -16,7 +16,7 @@ from airflow_provider_taptalent.exceptions import TapTalentTaskFailed
 from airflow_provider_taptalent.operators.taptalent import TapTalentExportOperator
 from airflow_provider_taptalent.utils import export as ex
 from airflow_provider_taptalent.utils.pages import PageReader
-from tests.unit.test_operators import context
+from tests.unit.operators.test_operators import context
 
 
 class GrowingListing:
