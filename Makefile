@@ -20,7 +20,7 @@ UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: observability-tools browser-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons demo sandbox airflow bench reliability lock clean
+.PHONY: observability-tools browser-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate demo sandbox airflow bench reliability lock clean
 
 help:
 	@echo "make demo         the sandbox + Airflow on SQLite + three of the five example DAGs, end to end"
@@ -29,6 +29,7 @@ help:
 	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox (PORT=, SANDBOX_PORT=)"
 	@echo "make test-distributed  CeleryExecutor, PostgreSQL, Redis, two workers: kills and races, checked"
 	@echo "make bench        benchmark scripts (print tables)"
+	@echo "make generate     the method stubs and README method table, after an endpoint is declared"
 	@echo "make reliability  fault-injection runs, with the report table"
 
 $(UV):
@@ -57,6 +58,11 @@ setup: $(VENV)/.installed
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python -m scripts.api_surface --check
+
+# The typed method stubs and the README's method table, from the endpoint declarations
+generate: setup
+	$(VENV)/bin/python -m scripts.api_surface
 
 typecheck: setup
 	$(VENV)/bin/mypy

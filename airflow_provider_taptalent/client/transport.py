@@ -197,6 +197,8 @@ class Transport:
         """The parsed payload of a success, or the typed error of a failure; logs and reports the attempt."""
         call = step.call
         self._observe(step, str(response.status_code), started)
+        if response.is_success and call.endpoint.response is None:
+            return None  # type: ignore[return-value]  # an answer without a body (204), as declared
         body = _json_or_none(content)
         if response.is_success:
             if body is None:

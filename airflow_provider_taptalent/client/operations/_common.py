@@ -1,14 +1,48 @@
-"""What the operations share: idempotency keys, page parameters, filters."""
+"""What the operations share: their registry, idempotency keys, page parameters, filters."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from .. import contract
+from ..calls import Endpoint
 from ..errors import TapTalentInputError
 from ..retry import RetryPolicy
+from ..steps import Op
+
+F = TypeVar("F", bound=Callable[..., Op[Any]])
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An operation a client offers as a method (sync, and ``a``-prefixed async).
+
+    :param function: ``function(ctx, ...)`` returns the operation's steps.
+    :param endpoint: the call it makes (the docs' table names it).
+    :param items: for an iterator, the type of its items (its method yields them).
+    """
+
+    function: Callable[..., Op[Any]]
+    endpoint: Endpoint[Any]
+    items: type | None = None
+
+
+#: every operation a client offers, by method name (:mod:`.methods` makes the methods)
+REGISTRY: dict[str, Operation] = {}
+
+
+def operation(endpoint: Endpoint[Any], *, items: type | None = None) -> Callable[[F], F]:
+    """Register an operation written for ``endpoint`` as a client method (its function name)."""
+
+    def register(function: F) -> F:
+        REGISTRY[function.__name__] = Operation(function, endpoint, items)
+        return function
+
+    return register
+
 
 # Jobs list newest first (A9): a job created moments ago is on the first pages, if anywhere.
 RECOVERY_MAX_PAGES = 5

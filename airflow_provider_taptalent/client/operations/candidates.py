@@ -19,11 +19,13 @@ from ._common import (
     _filters,
     _pages,
     checked_idempotency_key,
+    operation,
 )
 
 # -- candidates and job candidates -----------------------------------------------------------------------------
 
 
+@operation(calls.CANDIDATES_ADD)
 def add_candidate(
     ctx: Context, candidate: CandidateCreate | Mapping[str, Any], *, idempotency_key: str | None = None
 ) -> Op[AddedCandidate]:
@@ -41,6 +43,7 @@ def _candidate_filters(page_number: int, per_page: int, **filters: Any) -> dict[
     return {**_pages(page_number, per_page), **_filters(**filters)}
 
 
+@operation(calls.CANDIDATES_LIST)
 def list_candidates(
     ctx: Context,
     *,
@@ -55,6 +58,7 @@ def list_candidates(
     return (yield from send(ctx, calls.CANDIDATES_LIST.call(params=params)))
 
 
+@operation(calls.CANDIDATES_LIST, items=Candidate)
 def iter_candidates(
     ctx: Context,
     *,
@@ -76,11 +80,7 @@ def iter_candidates(
     )
 
 
-def get_candidate(ctx: Context, candidate_id: int | str) -> Op[Candidate]:
-    """One candidate (``GET /candidates/{id}``, C5); :class:`TapTalentNotFoundError` when unknown."""
-    return (yield from send(ctx, calls.CANDIDATES_GET.call({"candidateId": candidate_id})))
-
-
+@operation(calls.JOB_CANDIDATES_BULK_FETCH)
 def bulk_fetch_job_candidates(ctx: Context, job_candidate_ids: Sequence[int | str]) -> Op[list[JobCandidate]]:
     """Job candidates with their AI match scores (``POST /job-candidates/bulk-fetch``, JC1), in requests of
     at most 100 ids. Unknown ids are left out (A11); scores are ``None`` while ``evaluation_status`` is

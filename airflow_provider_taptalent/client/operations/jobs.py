@@ -10,6 +10,7 @@ from ..errors import TapTalentInputError
 from ..models import (
     BatchPage,
     BulkUpload,
+    Candidate,
     Job,
     JobCreate,
     JobPage,
@@ -22,11 +23,13 @@ from ._common import (
     _ids,
     _pages,
     checked_idempotency_key,
+    operation,
 )
 
 # -- jobs ---------------------------------------------------------------------------------------------------
 
 
+@operation(calls.JOBS_CREATE)
 def create_job(
     ctx: Context,
     job: JobCreate | Mapping[str, Any],
@@ -53,6 +56,7 @@ def create_job(
     return (yield from send(ctx, call, recover=lambda since: find_created_job(ctx, body, since, exclude=known_job_ids)))
 
 
+@operation(calls.JOBS_LIST)
 def find_created_job(
     ctx: Context, sent: Mapping[str, Any], since: float, *, exclude: Collection[int | str] = ()
 ) -> Op[Job | None]:
@@ -88,11 +92,7 @@ def made_by(job: Job, sent: Mapping[str, Any], since: float, excluded: Collectio
     )
 
 
-def get_job(ctx: Context, job_id: int | str) -> Op[Job]:
-    """One job (``GET /jobs/{id}``); :class:`TapTalentNotFoundError` when it does not exist."""
-    return (yield from send(ctx, calls.JOBS_GET.call({"jobId": job_id})))
-
-
+@operation(calls.JOBS_UPDATE)
 def update_job(ctx: Context, job_id: int | str, changes: JobUpdate | Mapping[str, Any]) -> Op[Job]:
     """Change some fields of a job (``PATCH /jobs/{id}``, A9); the same rules as create apply.
 
@@ -102,11 +102,13 @@ def update_job(ctx: Context, job_id: int | str, changes: JobUpdate | Mapping[str
     return (yield from send(ctx, calls.JOBS_UPDATE.call({"jobId": job_id}, json=body)))
 
 
+@operation(calls.JOBS_LIST)
 def list_jobs(ctx: Context, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE) -> Op[JobPage]:
     """One page of the company's jobs, newest first (``GET /jobs``); ``per_page`` is 10, 20, 40, 80 or 100."""
     return (yield from send(ctx, calls.JOBS_LIST.call(params=_pages(page_number, per_page))))
 
 
+@operation(calls.JOBS_LIST, items=Job)
 def iter_jobs(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
     """Every job of the company, page after page."""
     contract.check_per_page(per_page)
@@ -122,6 +124,7 @@ def iter_jobs(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None
 # -- bulk resume upload and batches ---------------------------------------------------------------------------
 
 
+@operation(calls.CANDIDATES_BULK_RESUME)
 def bulk_upload_resumes(
     ctx: Context, resume_urls: Sequence[str], *, job_id: int | None = None, idempotency_key: str | None = None
 ) -> Op[BulkUpload]:
@@ -152,6 +155,7 @@ def bulk_upload_resumes(
     return (yield from send(ctx, call))
 
 
+@operation(calls.CANDIDATES_BATCH_GET)
 def get_batch(
     ctx: Context, batch_id: int | str, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE
 ) -> Op[BatchPage]:
@@ -160,6 +164,7 @@ def get_batch(
     return (yield from send(ctx, call))
 
 
+@operation(calls.CANDIDATES_BATCH_GET, items=Candidate)
 def iter_batch_candidates(ctx: Context, batch_id: int | str, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
     """Every parsed candidate of a batch, page after page."""
     contract.check_per_page(per_page)

@@ -8,6 +8,7 @@ from typing import Any
 from .. import calls, contract
 from ..errors import TapTalentAuthenticationError, TapTalentPermissionError
 from ..models import (
+    Assessment,
     AssessmentFlow,
     AssessmentFlowCreate,
     AssessmentPage,
@@ -15,7 +16,6 @@ from ..models import (
     Pipeline,
     PipelineName,
     StageUpsert,
-    Team,
     User,
     UserPage,
 )
@@ -25,21 +25,13 @@ from ._common import (
     _filters,
     _pages,
     checked_idempotency_key,
+    operation,
 )
 
 # -- pipelines, teams, users, assessments -------------------------------------------------------------------------
 
 
-def list_pipelines(ctx: Context) -> Op[list[Pipeline]]:
-    """Every pipeline with its stages (``GET /pipelines``)."""
-    return (yield from send(ctx, calls.PIPELINES_LIST.call()))
-
-
-def get_pipeline(ctx: Context, pipeline_id: int | str) -> Op[Pipeline]:
-    """One pipeline with its stages (``GET /pipelines/{id}``)."""
-    return (yield from send(ctx, calls.PIPELINES_GET.call({"pipelineId": pipeline_id})))
-
-
+@operation(calls.PIPELINES_CREATE)
 def create_pipeline(ctx: Context, name: str, *, idempotency_key: str | None = None) -> Op[Pipeline]:
     """A new pipeline with TapTalent's default stages (``POST /pipelines``)."""
     body = PipelineName.coerce({"name": name}, what="pipeline").to_wire()
@@ -47,12 +39,14 @@ def create_pipeline(ctx: Context, name: str, *, idempotency_key: str | None = No
     return (yield from send(ctx, call))
 
 
+@operation(calls.PIPELINES_RENAME)
 def rename_pipeline(ctx: Context, pipeline_id: int | str, name: str) -> Op[Pipeline]:
     """Rename a pipeline (``PUT /pipelines/{id}``)."""
     body = PipelineName.coerce({"name": name}, what="pipeline").to_wire()
     return (yield from send(ctx, calls.PIPELINES_RENAME.call({"pipelineId": pipeline_id}, json=body)))
 
 
+@operation(calls.PIPELINES_STAGE_UPSERT)
 def upsert_stage(
     ctx: Context,
     pipeline_id: int,
@@ -72,16 +66,6 @@ def upsert_stage(
     return (yield from send(ctx, call))
 
 
-def list_teams(ctx: Context) -> Op[list[Team]]:
-    """Every team of the workspace (``GET /teams``)."""
-    return (yield from send(ctx, calls.TEAMS_LIST.call()))
-
-
-def get_team(ctx: Context, team_id: str) -> Op[Team]:
-    """One team (``GET /teams/{id}``)."""
-    return (yield from send(ctx, calls.TEAMS_GET.call({"teamId": team_id})))
-
-
 def _user_params(page: int, per_page: int, filters: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= contract.MAX_USERS_PER_PAGE:
         raise ValueError(f"per_page must be 1 to {contract.MAX_USERS_PER_PAGE}, not {per_page!r}")
@@ -93,6 +77,7 @@ def _user_params(page: int, per_page: int, filters: Mapping[str, Any]) -> dict[s
     return {"page": page, "perPage": per_page, **_filters(**filters)}
 
 
+@operation(calls.USERS_LIST)
 def list_users(
     ctx: Context,
     *,
@@ -109,6 +94,7 @@ def list_users(
     return (yield from send(ctx, calls.USERS_LIST.call(params=_user_params(page, per_page, filters))))
 
 
+@operation(calls.USERS_LIST, items=User)
 def iter_users(
     ctx: Context,
     *,
@@ -130,11 +116,7 @@ def iter_users(
     )
 
 
-def get_user(ctx: Context, user_id: str) -> Op[User]:
-    """One workspace user or invite (``GET /users/{id}``)."""
-    return (yield from send(ctx, calls.USERS_GET.call({"userId": user_id})))
-
-
+@operation(calls.ASSESSMENTS_LIST)
 def list_assessments(
     ctx: Context, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE
 ) -> Op[AssessmentPage]:
@@ -142,6 +124,7 @@ def list_assessments(
     return (yield from send(ctx, calls.ASSESSMENTS_LIST.call(params=_pages(page_number, per_page))))
 
 
+@operation(calls.ASSESSMENTS_LIST, items=Assessment)
 def iter_assessments(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
     """Every assessment, page after page."""
     contract.check_per_page(per_page)
@@ -154,11 +137,7 @@ def iter_assessments(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> 
     )
 
 
-def list_assessment_flows(ctx: Context) -> Op[list[AssessmentFlow]]:
-    """Every assessment flow (``GET /assessment-flows``, A12)."""
-    return (yield from send(ctx, calls.ASSESSMENT_FLOWS_LIST.call()))
-
-
+@operation(calls.ASSESSMENT_FLOWS_CREATE)
 def create_assessment_flow(
     ctx: Context, flow: AssessmentFlowCreate | Mapping[str, Any], *, idempotency_key: str | None = None
 ) -> Op[AssessmentFlow]:
@@ -190,6 +169,7 @@ def key_state(ctx: Context, *, fallback: bool = False) -> Op[str]:
     return contract.KEY_STATES[200]
 
 
+@operation(calls.JOBS_LIST)
 def check_key(ctx: Context) -> Op[KeyStatus]:
     """The state of the connection's key, and of its fallback key where it has one (A13): ``active``,
     ``invalid`` (401) or ``inactive`` (403 ``ACCOUNT_INACTIVE``). Never raises for a key problem."""

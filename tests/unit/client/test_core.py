@@ -87,7 +87,11 @@ def test_every_endpoint_is_declared_once_and_used_by_an_operation():
 
     source = "".join(path.read_text() for path in Path(operations.__file__).parent.glob("*.py"))
     assert len({(e.method, e.path) for e in ENDPOINTS.values()}) == len(ENDPOINTS)
-    unused = [name for name, endpoint in ENDPOINTS.items() if f"calls.{_constant(calls, endpoint)}" not in source]
+    unused = [
+        name
+        for name, endpoint in ENDPOINTS.items()
+        if not endpoint.op and f"calls.{_constant(calls, endpoint)}" not in source
+    ]
     assert unused == []
     assert all(name.replace("_", "").isalnum() for name in ENDPOINTS)  # valid metric names
 
