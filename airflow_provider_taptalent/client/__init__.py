@@ -7,15 +7,15 @@ fact and assumption), :mod:`.calls` (every endpoint, declared once), :mod:`.mode
 :mod:`.settings`, :mod:`.retry`.
 """
 
-from .client import DriverHost, TapTalentClient
+from .client import BaseClient, TapTalentClient
 from .retry import RetryPolicy
 from .settings import ClientSettings, settings_from_connection
-from .steps import Context, Observer
+from .steps import CallContext, Observer
 
 __all__ = [
+    "BaseClient",
+    "CallContext",
     "ClientSettings",
-    "Context",
-    "DriverHost",
     "Observer",
     "RetryPolicy",
     "TapTalentClient",

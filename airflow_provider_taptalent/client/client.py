@@ -1,7 +1,7 @@
 """The TapTalent client: every API method, sync and async, over lazily built drivers. No Airflow here.
 
-:class:`DriverHost` owns the drivers (one sync, one async per event loop) and leaves to a subclass where
-the :class:`~.steps.Context` comes from: :class:`TapTalentClient` is given its settings; the Airflow hook
+:class:`BaseClient` owns the drivers (one sync, one async per event loop) and leaves to a subclass where
+the :class:`~.steps.CallContext` comes from: :class:`TapTalentClient` is given its settings; the Airflow hook
 reads them from a connection.
 """
 
@@ -17,13 +17,13 @@ from .drivers import AsyncDriver, SyncDriver
 from .methods import ApiMethods
 from .retry import RetryPolicy
 from .settings import ClientSettings
-from .steps import Context, Observer, ResponseCache
+from .steps import CallContext, Observer, ResponseCache
 from .transport import AsyncTransport, SyncTransport
 
 _BUILDING = threading.Lock()
 
 
-class DriverHost(ApiMethods):
+class BaseClient(ApiMethods):
     """Builds the drivers on first use and closes them.
 
     An async connection pool belongs to the loop it first ran on, so the async driver is kept per event
@@ -45,10 +45,10 @@ class DriverHost(ApiMethods):
     async_http_client: Any = None
     user_agent: str | None = None
 
-    def _context(self) -> Context:
+    def _context(self) -> CallContext:
         raise NotImplementedError
 
-    async def _acontext(self) -> Context:
+    async def _acontext(self) -> CallContext:
         return self._context()
 
     def _driver(self) -> SyncDriver:
@@ -119,7 +119,7 @@ class DriverHost(ApiMethods):
         await self.aclose()
 
 
-class TapTalentClient(DriverHost):
+class TapTalentClient(BaseClient):
     """The TapTalent Partner API from any Python program (no Airflow needed).
 
     .. code-block:: python
@@ -161,8 +161,8 @@ class TapTalentClient(DriverHost):
         self.http_client = http_client
         self.async_http_client = async_http_client
 
-    def _context(self) -> Context:
+    def _context(self) -> CallContext:
         policy = self.policy or RetryPolicy(max_retries=self.settings.max_retries)
-        return Context(
+        return CallContext(
             self.settings, policy, self.observer or Observer(), cache=ResponseCache() if self.cache else None
         )

@@ -62,7 +62,8 @@ BATCH_EVENTS: Final = frozenset(
 
 
 # A9, A10: paged listings are newest first, and records are only ever added (at the head): no endpoint
-# deletes. Readers count on it to read every record once while others are being added (utils/pages.py).
+# deletes. Readers count on it to read every record once while others are being added: utils/pages.py
+# reads pages concurrently, placed by tail position, only while this holds (else one after another).
 LISTINGS_GROW_AT_THE_HEAD: Final = True
 # Not documented, and not assumed: that a page's total and its rows are one snapshot. A server that counts,
 # then reads the rows (count + skip/limit) answers a page whose rows lie one place older than its total says

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .errors import TapTalentError
-from .steps import Context, Exchange, Item, Op, Sleep
+from .steps import CallContext, Exchange, Item, Op, Sleep
 from .transport import AsyncTransport, SyncTransport
 
 T = TypeVar("T")
@@ -25,7 +25,7 @@ class _Done:
 class SyncDriver:
     """Runs operations with blocking I/O."""
 
-    def __init__(self, context: Context, transport: SyncTransport) -> None:
+    def __init__(self, context: CallContext, transport: SyncTransport) -> None:
         self.context = context
         self.transport = transport
 
@@ -68,7 +68,7 @@ class SyncDriver:
 class AsyncDriver:
     """Runs operations on the running event loop."""
 
-    def __init__(self, context: Context, transport: AsyncTransport) -> None:
+    def __init__(self, context: CallContext, transport: AsyncTransport) -> None:
         self.context = context
         self.transport = transport
 

@@ -1,5 +1,8 @@
 """The errors this provider raises, and the one function that turns an API response into one.
 
+Import them from :mod:`airflow_provider_taptalent.exceptions`, their one public path (Airflow-free too);
+this module is where they are defined.
+
 Every error carries what the API said (``status_code``, ``code``, ``type``, ``message``, ``details``) and
 never the API key: the key only ever lives in the ``Authorization`` header, which no error reads.
 

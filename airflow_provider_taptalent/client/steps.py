@@ -117,7 +117,7 @@ class ResponseCache:
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class CallContext:
     """What operations read: the connection's settings, the retry policy, the observer, the key in use, the
     cache of repeated reads (``None``: no cache) and TapTalent's clock as its answers show it."""
 
@@ -128,11 +128,11 @@ class Context:
     cache: ResponseCache | None = None
     clock: ServerClock = field(default_factory=ServerClock)
 
-    def with_policy(self, policy: RetryPolicy) -> Context:
-        return Context(self.settings, policy, self.observer, self.keys, self.cache, self.clock)
+    def with_policy(self, policy: RetryPolicy) -> CallContext:
+        return CallContext(self.settings, policy, self.observer, self.keys, self.cache, self.clock)
 
-    def with_keys(self, keys: KeyChoice) -> Context:
-        return Context(self.settings, self.policy, self.observer, keys, None, self.clock)
+    def with_keys(self, keys: KeyChoice) -> CallContext:
+        return CallContext(self.settings, self.policy, self.observer, keys, None, self.clock)
 
 
 def _refused_key(error: TapTalentError) -> bool:
@@ -143,7 +143,7 @@ def _refused_key(error: TapTalentError) -> bool:
 Recover = Callable[[float], Op[Any]]
 
 
-def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
+def send(ctx: CallContext, call: Call[T], recover: Recover | None = None) -> Op[T]:
     """One API call under the retry policy: the loop every request goes through.
 
     Each attempt has a hard deadline (``request_deadline``, within the call's ``max_total`` budget).
@@ -213,7 +213,7 @@ def send(ctx: Context, call: Call[T], recover: Recover | None = None) -> Op[T]:
 
 
 def paginate(
-    ctx: Context,
+    ctx: CallContext,
     page_call: Callable[[int], Call[T]],
     per_page: int,
     items: Callable[[T], Iterable[Any]],

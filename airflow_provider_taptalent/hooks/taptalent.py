@@ -23,7 +23,7 @@ from airflow_provider_taptalent._compat import (
     warn_legacy_fields,
 )
 from airflow_provider_taptalent.client import contract, operations
-from airflow_provider_taptalent.client.client import DriverHost
+from airflow_provider_taptalent.client.client import BaseClient
 from airflow_provider_taptalent.client.retry import RetryPolicy
 from airflow_provider_taptalent.client.settings import (
     CONN_TYPE,
@@ -31,7 +31,7 @@ from airflow_provider_taptalent.client.settings import (
     legacy_fields,
     settings_from_connection,
 )
-from airflow_provider_taptalent.client.steps import Context, ResponseCache
+from airflow_provider_taptalent.client.steps import CallContext, ResponseCache
 from airflow_provider_taptalent.client.transport import user_agent
 from airflow_provider_taptalent.utils.metrics import StatsObserver
 
@@ -39,7 +39,7 @@ from airflow_provider_taptalent.utils.metrics import StatsObserver
 _TEST_CONNECTION_BUDGET = 20.0
 
 
-class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
+class TapTalentHook(BaseHook, BaseClient):  # type: ignore[misc]
     """Talks to the TapTalent Partner API with the key and settings of an Airflow connection.
 
     The constructor only stores its arguments: the connection is looked up on first use and cached,
@@ -136,18 +136,18 @@ class TapTalentHook(BaseHook, DriverHost):  # type: ignore[misc]
             max_retries=self.max_retries,
         )
 
-    def _context_of(self, settings: ClientSettings) -> Context:
-        return Context(
+    def _context_of(self, settings: ClientSettings) -> CallContext:
+        return CallContext(
             settings,
             RetryPolicy(max_retries=settings.max_retries),
             StatsObserver(self.taptalent_conn_id),
             cache=ResponseCache() if self.cache else None,
         )
 
-    def _context(self) -> Context:
+    def _context(self) -> CallContext:
         return self._context_of(self.settings)
 
-    async def _acontext(self) -> Context:
+    async def _acontext(self) -> CallContext:
         return self._context_of(await self.asettings())
 
     @property

@@ -13,7 +13,7 @@ from airflow_provider_taptalent.operators._base import _TapTalentOperator
 from airflow_provider_taptalent.utils import export as _export
 from airflow_provider_taptalent.utils import lineage as _lineage
 from airflow_provider_taptalent.utils.failures import fail_without_retry
-from airflow_provider_taptalent.utils.jsonl import FORMATS, record_writer
+from airflow_provider_taptalent.utils.outputs import FORMATS, record_writer
 from airflow_provider_taptalent.utils.sources import output_path
 
 #: at most one progress line per this many seconds

@@ -16,7 +16,7 @@ from airflow_provider_taptalent.utils import lineage as _lineage
 from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed, fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
 from airflow_provider_taptalent.utils.job_sync import JobSync
-from airflow_provider_taptalent.utils.jsonl import jsonl_writer
+from airflow_provider_taptalent.utils.outputs import jsonl_writer
 from airflow_provider_taptalent.utils.sources import output_path, records_from, storage_path
 from airflow_provider_taptalent.utils.sync_records import CONFLICT_POLICIES, SyncReport, check_mapping, source_jobs
 from airflow_provider_taptalent.utils.sync_state import OWNERSHIP_FILE, OwnershipLedger, SyncState

@@ -20,7 +20,7 @@ from airflow_provider_taptalent.utils import lineage as _lineage
 from airflow_provider_taptalent.utils.export import add_match
 from airflow_provider_taptalent.utils.failures import fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
-from airflow_provider_taptalent.utils.jsonl import jsonl_writer
+from airflow_provider_taptalent.utils.outputs import jsonl_writer
 from airflow_provider_taptalent.utils.pages import in_order
 from airflow_provider_taptalent.utils.sources import output_path, resume_urls_from
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
+from airflow_provider_taptalent.client import contract
 from airflow_provider_taptalent.client.errors import TapTalentError
 
 T = TypeVar("T")
@@ -169,7 +170,8 @@ class PageReader(Generic[T]):
         return records, total
 
     def _in_order(self, numbers: range, coverage: _Coverage) -> Iterator[tuple[int, tuple[Sequence[T], int]]]:
-        if self.pool is None or self.concurrency <= 1:
+        # Pages read out of order can be placed by tail position only in a listing that grows at its head.
+        if self.pool is None or self.concurrency <= 1 or not contract.LISTINGS_GROW_AT_THE_HEAD:
             answers: Iterator[tuple[int, tuple[Sequence[T], int]]] = ((n, self.fetch(n)) for n in numbers)
         else:
             calls = (functools.partial(_numbered, self.fetch, n) for n in numbers)

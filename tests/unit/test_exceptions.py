@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 
 import pytest
 
@@ -18,6 +19,7 @@ from airflow_provider_taptalent.exceptions import (
     TapTalentValidationError,
     error_from_response,
 )
+from tests.conftest import REPO
 
 
 def envelope(code: str, type_: str, message: str = "m", details: dict | None = None) -> dict:
@@ -131,3 +133,22 @@ def test_item22_taptalent_task_failed_is_exported_from_exceptions():
     assert "TapTalentTaskFailed" in exceptions.__all__
     with pytest.raises(AttributeError):
         exceptions.NoSuchError  # noqa: B018
+
+
+def test_errors_and_models_have_one_public_path_which_the_docs_and_examples_use():
+    """``exceptions`` and ``models`` export every error and model the client defines; what users read
+    (README, example DAGs, benchmarks, scripts) never imports them from the client's own modules."""
+    from airflow_provider_taptalent import exceptions, models
+    from airflow_provider_taptalent.client import errors
+    from airflow_provider_taptalent.client import models as client_models
+
+    assert set(errors.__all__) <= set(exceptions.__all__)
+    assert set(client_models.__all__) == set(models.__all__)
+    readers = [
+        REPO / "README.md",
+        *sorted((REPO / "example_dags").glob("*.py")),
+        *sorted((REPO / "benchmarks").glob("*.py")),
+    ]
+    private = re.compile(r"airflow_provider_taptalent\.client\.(errors|models)")
+    offenders = [str(path.relative_to(REPO)) for path in readers if private.search(path.read_text())]
+    assert offenders == []

@@ -1,5 +1,8 @@
 """pydantic models of TapTalent's requests and responses: snake_case here, camelCase on the wire.
 
+Import them from :mod:`airflow_provider_taptalent.models`, their one public path (Airflow-free too);
+this package is where they are defined.
+
 Request models (:class:`JobCreate`, :class:`CandidateCreate`, :class:`AssessmentFlowCreate` ...) check every documented
 rule before anything is sent and raise :class:`~.errors.TapTalentInputError`
 naming each bad field. Response models keep fields and enum values they do not know.

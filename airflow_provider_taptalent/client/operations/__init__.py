@@ -1,6 +1,6 @@
 """Every API operation, written once as plain logic over the calls of :mod:`.calls` (sans-I/O).
 
-Each function takes the :class:`~.steps.Context` first and returns an operation (a generator of steps);
+Each function takes the :class:`~.steps.CallContext` first and returns an operation (a generator of steps);
 :data:`REGISTRY` holds them by method name: those written here (``@operation``), and one for each plain
 call that :mod:`.calls` declares with ``op=``. :mod:`.methods` turns each into a sync and an async
 method, and a driver runs it. Input is checked with a request model before the first step, so nothing is
@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import calls
 from ..calls import Endpoint
-from ..steps import Context, Op, send
+from ..steps import CallContext, Op, send
 from ._common import REGISTRY, Operation, checked_idempotency_key
 from .candidates import (
     add_candidate,
@@ -85,7 +85,7 @@ def plain_call(endpoint: Endpoint[Any]) -> Any:
     ]
     signature = inspect.Signature(parameters, return_annotation=f"Op[{_returns(endpoint)}]")
 
-    def function(ctx: Context, *args: Any, **kwargs: Any) -> Op[Any]:
+    def function(ctx: CallContext, *args: Any, **kwargs: Any) -> Op[Any]:
         values = signature.bind(ctx, *args, **kwargs).arguments  # a wrong call is a TypeError naming them
         return (yield from send(ctx, endpoint.call({name: values[_snake(name)] for name in names})))
 

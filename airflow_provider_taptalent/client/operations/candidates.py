@@ -14,7 +14,7 @@ from ..models import (
     CandidatePage,
     JobCandidate,
 )
-from ..steps import Context, Op, paginate, send
+from ..steps import CallContext, Op, paginate, send
 from ._common import (
     _filters,
     _pages,
@@ -27,7 +27,7 @@ from ._common import (
 
 @operation(calls.CANDIDATES_ADD)
 def add_candidate(
-    ctx: Context, candidate: CandidateCreate | Mapping[str, Any], *, idempotency_key: str | None = None
+    ctx: CallContext, candidate: CandidateCreate | Mapping[str, Any], *, idempotency_key: str | None = None
 ) -> Op[AddedCandidate]:
     """Add one candidate (``POST /candidates``, C1/A10); the same email returns the existing one with
     ``already_existed``. With ``job_id`` in the candidate it is attached to that job and scored.
@@ -45,7 +45,7 @@ def _candidate_filters(page_number: int, per_page: int, **filters: Any) -> dict[
 
 @operation(calls.CANDIDATES_LIST)
 def list_candidates(
-    ctx: Context,
+    ctx: CallContext,
     *,
     page_number: int = 1,
     per_page: int = contract.MAX_PER_PAGE,
@@ -60,7 +60,7 @@ def list_candidates(
 
 @operation(calls.CANDIDATES_LIST, items=Candidate)
 def iter_candidates(
-    ctx: Context,
+    ctx: CallContext,
     *,
     per_page: int = contract.MAX_PER_PAGE,
     email: str | None = None,
@@ -81,7 +81,7 @@ def iter_candidates(
 
 
 @operation(calls.JOB_CANDIDATES_BULK_FETCH)
-def bulk_fetch_job_candidates(ctx: Context, job_candidate_ids: Sequence[int | str]) -> Op[list[JobCandidate]]:
+def bulk_fetch_job_candidates(ctx: CallContext, job_candidate_ids: Sequence[int | str]) -> Op[list[JobCandidate]]:
     """Job candidates with their AI match scores (``POST /job-candidates/bulk-fetch``, JC1), in requests of
     at most 100 ids. Unknown ids are left out (A11); scores are ``None`` while ``evaluation_status`` is
     ``PENDING``."""

@@ -17,7 +17,7 @@ from ..models import (
     JobUpdate,
     ResumeUpload,
 )
-from ..steps import Context, Op, paginate, send
+from ..steps import CallContext, Op, paginate, send
 from ._common import (
     RECOVERY_MAX_PAGES,
     _ids,
@@ -31,7 +31,7 @@ from ._common import (
 
 @operation(calls.JOBS_CREATE)
 def create_job(
-    ctx: Context,
+    ctx: CallContext,
     job: JobCreate | Mapping[str, Any],
     *,
     idempotency_key: str | None = None,
@@ -58,7 +58,7 @@ def create_job(
 
 @operation(calls.JOBS_LIST)
 def find_created_job(
-    ctx: Context, sent: Mapping[str, Any], since: float, *, exclude: Collection[int | str] = ()
+    ctx: CallContext, sent: Mapping[str, Any], since: float, *, exclude: Collection[int | str] = ()
 ) -> Op[Job | None]:
     """The newest job with every field of ``sent`` (a create's body), created in or after the second
     ``since`` of TapTalent's clock (epoch seconds: :meth:`~.clock.ServerClock.second_of`, or the client's
@@ -93,7 +93,7 @@ def made_by(job: Job, sent: Mapping[str, Any], since: float, excluded: Collectio
 
 
 @operation(calls.JOBS_UPDATE)
-def update_job(ctx: Context, job_id: int | str, changes: JobUpdate | Mapping[str, Any]) -> Op[Job]:
+def update_job(ctx: CallContext, job_id: int | str, changes: JobUpdate | Mapping[str, Any]) -> Op[Job]:
     """Change some fields of a job (``PATCH /jobs/{id}``, A9); the same rules as create apply.
 
     A PATCH that sets fields to given values is safe to repeat, so it is retried like a read.
@@ -103,13 +103,13 @@ def update_job(ctx: Context, job_id: int | str, changes: JobUpdate | Mapping[str
 
 
 @operation(calls.JOBS_LIST)
-def list_jobs(ctx: Context, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE) -> Op[JobPage]:
+def list_jobs(ctx: CallContext, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE) -> Op[JobPage]:
     """One page of the company's jobs, newest first (``GET /jobs``); ``per_page`` is 10, 20, 40, 80 or 100."""
     return (yield from send(ctx, calls.JOBS_LIST.call(params=_pages(page_number, per_page))))
 
 
 @operation(calls.JOBS_LIST, items=Job)
-def iter_jobs(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
+def iter_jobs(ctx: CallContext, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
     """Every job of the company, page after page."""
     contract.check_per_page(per_page)
     yield from paginate(
@@ -126,7 +126,7 @@ def iter_jobs(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None
 
 @operation(calls.CANDIDATES_BULK_RESUME)
 def bulk_upload_resumes(
-    ctx: Context, resume_urls: Sequence[str], *, job_id: int | None = None, idempotency_key: str | None = None
+    ctx: CallContext, resume_urls: Sequence[str], *, job_id: int | None = None, idempotency_key: str | None = None
 ) -> Op[BulkUpload]:
     """Start parsing up to ``max_batch_size`` resumes (``POST /candidates/bulk/resume``).
 
@@ -157,7 +157,7 @@ def bulk_upload_resumes(
 
 @operation(calls.CANDIDATES_BATCH_GET)
 def get_batch(
-    ctx: Context, batch_id: int | str, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE
+    ctx: CallContext, batch_id: int | str, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE
 ) -> Op[BatchPage]:
     """A batch's status, counts, failed files and one page of its candidates (``GET /candidates/batch/{id}``)."""
     call = calls.CANDIDATES_BATCH_GET.call({"batchId": batch_id}, params=_pages(page_number, per_page))
@@ -165,7 +165,7 @@ def get_batch(
 
 
 @operation(calls.CANDIDATES_BATCH_GET, items=Candidate)
-def iter_batch_candidates(ctx: Context, batch_id: int | str, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
+def iter_batch_candidates(ctx: CallContext, batch_id: int | str, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
     """Every parsed candidate of a batch, page after page."""
     contract.check_per_page(per_page)
     yield from paginate(

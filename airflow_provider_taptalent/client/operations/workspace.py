@@ -19,7 +19,7 @@ from ..models import (
     User,
     UserPage,
 )
-from ..steps import Context, KeyChoice, Op, paginate, send
+from ..steps import CallContext, KeyChoice, Op, paginate, send
 from ._common import (
     KEY_CHECK_POLICY,
     _filters,
@@ -32,7 +32,7 @@ from ._common import (
 
 
 @operation(calls.PIPELINES_CREATE)
-def create_pipeline(ctx: Context, name: str, *, idempotency_key: str | None = None) -> Op[Pipeline]:
+def create_pipeline(ctx: CallContext, name: str, *, idempotency_key: str | None = None) -> Op[Pipeline]:
     """A new pipeline with TapTalent's default stages (``POST /pipelines``)."""
     body = PipelineName.coerce({"name": name}, what="pipeline").to_wire()
     call = calls.PIPELINES_CREATE.call(json=body, idempotency_key=checked_idempotency_key(idempotency_key))
@@ -40,7 +40,7 @@ def create_pipeline(ctx: Context, name: str, *, idempotency_key: str | None = No
 
 
 @operation(calls.PIPELINES_RENAME)
-def rename_pipeline(ctx: Context, pipeline_id: int | str, name: str) -> Op[Pipeline]:
+def rename_pipeline(ctx: CallContext, pipeline_id: int | str, name: str) -> Op[Pipeline]:
     """Rename a pipeline (``PUT /pipelines/{id}``)."""
     body = PipelineName.coerce({"name": name}, what="pipeline").to_wire()
     return (yield from send(ctx, calls.PIPELINES_RENAME.call({"pipelineId": pipeline_id}, json=body)))
@@ -48,7 +48,7 @@ def rename_pipeline(ctx: Context, pipeline_id: int | str, name: str) -> Op[Pipel
 
 @operation(calls.PIPELINES_STAGE_UPSERT)
 def upsert_stage(
-    ctx: Context,
+    ctx: CallContext,
     pipeline_id: int,
     *,
     name: str,
@@ -79,7 +79,7 @@ def _user_params(page: int, per_page: int, filters: Mapping[str, Any]) -> dict[s
 
 @operation(calls.USERS_LIST)
 def list_users(
-    ctx: Context,
+    ctx: CallContext,
     *,
     page: int = 1,
     per_page: int = contract.MAX_USERS_PER_PAGE,
@@ -96,7 +96,7 @@ def list_users(
 
 @operation(calls.USERS_LIST, items=User)
 def iter_users(
-    ctx: Context,
+    ctx: CallContext,
     *,
     per_page: int = contract.MAX_USERS_PER_PAGE,
     status: str | Sequence[str] | None = None,
@@ -118,14 +118,14 @@ def iter_users(
 
 @operation(calls.ASSESSMENTS_LIST)
 def list_assessments(
-    ctx: Context, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE
+    ctx: CallContext, *, page_number: int = 1, per_page: int = contract.MAX_PER_PAGE
 ) -> Op[AssessmentPage]:
     """One page of assessments (``GET /assessment``)."""
     return (yield from send(ctx, calls.ASSESSMENTS_LIST.call(params=_pages(page_number, per_page))))
 
 
 @operation(calls.ASSESSMENTS_LIST, items=Assessment)
-def iter_assessments(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
+def iter_assessments(ctx: CallContext, *, per_page: int = contract.MAX_PER_PAGE) -> Op[None]:
     """Every assessment, page after page."""
     contract.check_per_page(per_page)
     yield from paginate(
@@ -139,7 +139,7 @@ def iter_assessments(ctx: Context, *, per_page: int = contract.MAX_PER_PAGE) -> 
 
 @operation(calls.ASSESSMENT_FLOWS_CREATE)
 def create_assessment_flow(
-    ctx: Context, flow: AssessmentFlowCreate | Mapping[str, Any], *, idempotency_key: str | None = None
+    ctx: CallContext, flow: AssessmentFlowCreate | Mapping[str, Any], *, idempotency_key: str | None = None
 ) -> Op[AssessmentFlow]:
     """A new assessment flow (``POST /assessment-flows``, A12): ``flow_name`` and at least one step, each
     with ``assessment_id`` and ``pass_threshold`` (0-100)."""
@@ -151,7 +151,7 @@ def create_assessment_flow(
 # -- keys ---------------------------------------------------------------------------------------------------------
 
 
-def key_state(ctx: Context, *, fallback: bool = False) -> Op[str]:
+def key_state(ctx: CallContext, *, fallback: bool = False) -> Op[str]:
     """What the cheapest authenticated read says of a key (A13): active, invalid, inactive.
 
     :param fallback: check the connection's fallback key instead of the primary one.
@@ -170,7 +170,7 @@ def key_state(ctx: Context, *, fallback: bool = False) -> Op[str]:
 
 
 @operation(calls.JOBS_LIST)
-def check_key(ctx: Context) -> Op[KeyStatus]:
+def check_key(ctx: CallContext) -> Op[KeyStatus]:
     """The state of the connection's key, and of its fallback key where it has one (A13): ``active``,
     ``invalid`` (401) or ``inactive`` (403 ``ACCOUNT_INACTIVE``). Never raises for a key problem."""
     state = yield from key_state(ctx)

@@ -161,9 +161,9 @@ def test_the_declarations_are_what_the_loops_read():
     """Recovery only for calls declared recoverable; pagination only over calls declared paged."""
     from airflow_provider_taptalent.client import calls
     from airflow_provider_taptalent.client.retry import RetryPolicy
-    from airflow_provider_taptalent.client.steps import Context, paginate, send
+    from airflow_provider_taptalent.client.steps import CallContext, paginate, send
 
-    ctx = Context(_settings(), RetryPolicy())
+    ctx = CallContext(_settings(), RetryPolicy())
     with pytest.raises(ValueError, match="not declared recoverable"):
         next(send(ctx, calls.JOBS_GET.call({"jobId": 1}), recover=lambda since: iter(())))
     with pytest.raises(ValueError, match="not declared as a paged listing"):

@@ -16,7 +16,7 @@ import respx
 from airflow_provider_taptalent.client import transport as _http
 from airflow_provider_taptalent.client.drivers import SyncDriver
 from airflow_provider_taptalent.client.retry import RetryPolicy
-from airflow_provider_taptalent.client.steps import Context
+from airflow_provider_taptalent.client.steps import CallContext
 from airflow_provider_taptalent.exceptions import (
     TapTalentAccountInactiveError,
     TapTalentAuthenticationError,
@@ -212,7 +212,7 @@ def test_backoff_is_exponential_with_full_jitter_and_a_cap(attempt):
 def test_retries_stop_when_the_total_budget_would_be_exceeded(api, waits):
     api.get("/jobs").mock(return_value=error(429, "RATE_LIMITED", **{"Retry-After": "250"}))
     hook = TapTalentHook()
-    context = Context(hook.settings, RetryPolicy(max_retries=5, max_total=600))
+    context = CallContext(hook.settings, RetryPolicy(max_retries=5, max_total=600))
     hook.__dict__["_sync_driver"] = SyncDriver(context, _http.SyncTransport(hook.settings))
     with pytest.raises(TapTalentRateLimitError):
         hook.list_jobs()

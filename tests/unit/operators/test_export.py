@@ -214,7 +214,7 @@ def test_two_writers_on_one_path_never_mix_and_the_last_to_finish_publishes_its_
     """Before: both wrote through one `<path>.partial`: a mixed file was published and the other writer failed
     with a raw FileNotFoundError."""
     from airflow_provider_taptalent._compat import ObjectStoragePath
-    from airflow_provider_taptalent.utils.jsonl import record_writer
+    from airflow_provider_taptalent.utils.outputs import record_writer
 
     path = ObjectStoragePath(str(tmp_path / "jobs.jsonl"))
     with record_writer(path, "jsonl") as zombie:
@@ -234,7 +234,7 @@ def test_a_lone_surrogate_is_written_escaped_in_json_lines_and_replaced_in_parqu
     """Before: a raw UnicodeEncodeError failed every export of the interval (and Parquet logged 'write to closed
     file' from __del__)."""
     from airflow_provider_taptalent._compat import ObjectStoragePath
-    from airflow_provider_taptalent.utils.jsonl import record_writer
+    from airflow_provider_taptalent.utils.outputs import record_writer
 
     rows = [{"id": 1, "title": "Chef \ud83d", "note": "fine \U0001f600"}, {"id": 2, "title": "plain", "note": None}]
     jsonl = ObjectStoragePath(str(tmp_path / "jobs.jsonl"))
@@ -274,7 +274,7 @@ def test_a_parquet_export_failing_half_way_leaves_no_file_and_no_error_from_the_
 
     pa = pytest.importorskip("pyarrow")
     from airflow_provider_taptalent._compat import ObjectStoragePath
-    from airflow_provider_taptalent.utils.jsonl import record_writer
+    from airflow_provider_taptalent.utils.outputs import record_writer
 
     path = ObjectStoragePath(str(tmp_path / "jobs.parquet"))
 
@@ -296,3 +296,27 @@ def test_a_field_that_snake_cases_to_a_declared_one_is_kept_and_times_are_utc_in
     out = ex.row(job)
     assert (out["title"], out["Title"]) == ("a", "X")
     assert out["updated_at"] == "2025-11-30T00:00:00Z"
+
+
+def test_pages_are_read_out_of_order_only_while_listings_grow_at_the_head(monkeypatch):
+    """The assumption (contract.LISTINGS_GROW_AT_THE_HEAD) is what the concurrent reading rests on: without
+    it, the reader reads one page after another, in order, even with a pool."""
+    from airflow_provider_taptalent.client import contract
+
+    threads: set[str] = set()
+    listing = GrowingListing(95, 10)
+
+    def fetch(number: int) -> tuple[list[int], int]:
+        threads.add(threading.current_thread().name)
+        return listing.fetch(number)
+
+    def read() -> list[int]:
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="page") as pool:
+            return [r for page in PageReader(fetch, 10, key=lambda r: r, pool=pool, concurrency=4) for r in page]
+
+    assert read() == list(range(95, 0, -1))
+    assert any(name.startswith("page") for name in threads)
+    threads.clear()
+    monkeypatch.setattr(contract, "LISTINGS_GROW_AT_THE_HEAD", False)
+    assert read() == list(range(95, 0, -1))
+    assert threads == {threading.current_thread().name}

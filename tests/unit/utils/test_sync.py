@@ -393,7 +393,7 @@ def test_a_conflict_taptalent_kept_reaches_changes_path_with_both_times(sandbox_
 def test_a_change_whose_file_was_not_written_is_written_by_the_next_run(
     sandbox_conn, sandbox, state, tmp_path, monkeypatch
 ):
-    from airflow_provider_taptalent.utils import jsonl
+    from airflow_provider_taptalent.utils import outputs
 
     out = tmp_path / "changes.jsonl"
     run([record(1)], state)
@@ -401,12 +401,12 @@ def test_a_change_whose_file_was_not_written_is_written_by_the_next_run(
     time.sleep(1.01)
     patch_in_taptalent(sandbox, job_id, status="ACTIVE")
 
-    class Broken(jsonl._Writer):
+    class Broken(outputs._Writer):
         def write(self, rows):
             raise OSError("the bucket went away")
 
     with monkeypatch.context() as patched:
-        patched.setattr(jsonl, "_Writer", Broken)
+        patched.setattr(outputs, "_Writer", Broken)
         with pytest.raises(OSError, match="went away"):
             run([record(1)], state, changes_path=str(out))
     assert not out.exists()
@@ -420,7 +420,7 @@ def test_a_conflict_the_source_won_reaches_changes_path_after_a_crash_before_the
     """Review 2026-12-02 #17: the task died after the state was written and before the changes file; the retry
     saw no conflict (the ATS's version was in TapTalent by then), and TapTalent's overwritten edit was
     recorded nowhere. Now it waits in the state until changes_path has it."""
-    from airflow_provider_taptalent.utils import jsonl
+    from airflow_provider_taptalent.utils import outputs
 
     out = tmp_path / "changes.jsonl"
     run([record(1)], state)
@@ -430,12 +430,12 @@ def test_a_conflict_the_source_won_reaches_changes_path_after_a_crash_before_the
     later = (datetime.now(timezone.utc) + timedelta(seconds=30)).isoformat()  # after TapTalent's edit
     newer = [record(1, title="Edited in the ATS", updated_at=later)]
 
-    class Dying(jsonl._Writer):
+    class Dying(outputs._Writer):
         def write(self, rows):
             raise Crash  # the worker dies: the state is saved, the file not written
 
     with monkeypatch.context() as patched:
-        patched.setattr(jsonl, "_Writer", Dying)
+        patched.setattr(outputs, "_Writer", Dying)
         with pytest.raises(Crash):
             run(newer, state, changes_path=str(out))
     assert remote_jobs(sandbox)[0]["title"] == "Edited in the ATS"  # the source won, TapTalent's edit is gone
