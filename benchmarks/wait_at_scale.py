@@ -78,7 +78,7 @@ async def raw_wait_all(api: str, key: str, batch_ids: list[int], poll: float) ->
 
 
 async def transport_wait_all(api: str, key: str, batch_ids: list[int], poll: float) -> None:
-    """The lower floor: the same polls handed to httpx's async transport directly, as the hook sends them."""
+    """The lower floor: the same polls handed to httpx's async transport directly, without httpx.AsyncClient."""
     context = httpx.create_ssl_context()
 
     async def one(batch_id: int) -> None:

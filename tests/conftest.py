@@ -96,4 +96,6 @@ def airflow_db() -> Path:
     """A migrated SQLite metadata DB in the throwaway AIRFLOW_HOME (end-to-end tests only)."""
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
+    receipts = [sys.executable, "-m", "airflow_provider_taptalent.webhooks.receipts", "create"]
+    subprocess.run(receipts, check=True, capture_output=True, env=os.environ.copy())
     return _HOME

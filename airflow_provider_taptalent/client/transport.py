@@ -65,8 +65,8 @@ def user_agent(product: str = "") -> str:
 
 @functools.cache
 def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """One TLS context per process and CA bundle: loading one costs ~15 ms of CPU, once per client
-    otherwise, which a triggerer running a thousand waits would pay a thousand times. (A rotated
+    """One TLS context per process and CA bundle: loading a bundle is costly, and a triggerer running a
+    thousand waits would otherwise load it a thousand times (``benchmarks/wait_at_scale.py``). (A rotated
     ``SSL_CERT_FILE`` or bundle file is read by the next process.)"""
     if ca_bundle is None:
         return httpx.create_ssl_context()  # certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR
@@ -344,7 +344,7 @@ class AsyncTransport(Transport):
 
 
 def _json_or_none(body: bytearray) -> Any:
-    """The body as JSON (pydantic's parser: twice as fast as ``json.loads``), or ``None``.
+    """The body as JSON (pydantic's parser, the faster one), or ``None``.
 
     ``json.loads`` reads what pydantic's parser refuses and the standard library accepts (lone surrogates).
     """

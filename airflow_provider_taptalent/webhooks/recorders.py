@@ -9,6 +9,11 @@ TapTalent sends no event id and retries deliveries (A8), so both record each ``(
 Inside Airflow the database enforces it: a receipt row keyed by ``(connection, event, batchId)`` is
 inserted in the same transaction as the Asset event, so two API-server processes receiving the same
 delivery at the same instant record it once (the second insert waits for the first and fails).
+
+The receipts table lives in Airflow's metadata database but outside Airflow's migrations: it is created by
+an explicit, idempotent step (``python -m airflow_provider_taptalent.webhooks.receipts create``,
+:mod:`.receipts`); until then deliveries are answered 503 (TapTalent delivers them again). Receipts older
+than :data:`DEDUPE_WINDOW` are deleted as deliveries arrive (and by ``... receipts prune``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any, Literal, Protocol
 import httpx
 
 from airflow_provider_taptalent.client import contract as _api
+from airflow_provider_taptalent.client.errors import TapTalentWebhookError
 from airflow_provider_taptalent.client.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -56,9 +62,37 @@ class EventRecorder(Protocol):
 RECEIPTS_TABLE = "taptalent_webhook_receipts"
 #: receipts older than the dedupe window are deleted once per this many recorded deliveries (per process)
 PRUNE_EVERY = 500
+CREATE_COMMAND = "python -m airflow_provider_taptalent.webhooks.receipts create"
 
 
-def _receipts() -> Any:
+def create_receipts_table(bind: Any) -> bool:
+    """Create the receipts table unless it exists (another process may create it at the same moment);
+    ``True`` when this call created it."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import DBAPIError
+
+    if inspect(bind).has_table(RECEIPTS_TABLE):
+        return False
+    try:
+        receipts_table().create(bind=bind, checkfirst=True)
+    except DBAPIError:  # created by another process between the check and the create
+        if not inspect(bind).has_table(RECEIPTS_TABLE):
+            raise
+        return False
+    return True
+
+
+def prune_receipts(bind: Any, older_than: timedelta = DEDUPE_WINDOW) -> int:
+    """Delete the receipts older than ``older_than``; the number deleted."""
+    from sqlalchemy import delete
+
+    table = receipts_table()
+    with bind.begin() as connection:
+        cutoff = datetime.now(timezone.utc) - older_than
+        return int(connection.execute(delete(table).where(table.c.received_at < cutoff)).rowcount)
+
+
+def receipts_table() -> Any:
     """The receipts table: its primary key is what makes a delivery count once across processes."""
     from sqlalchemy import Column, DateTime, MetaData, String, Table
 
@@ -76,7 +110,8 @@ class AssetEventRecorder:
     """Records Asset events in the metadata DB (Airflow 3, inside the API server process), each delivery once.
 
     The receipt and the event are written in one transaction; a receipt already there (another process,
-    or an earlier retry) makes the delivery a duplicate. The table is created on first use.
+    or an earlier retry) makes the delivery a duplicate. Without the receipts table (:data:`CREATE_COMMAND`
+    not run yet) a delivery is refused with 503, and TapTalent delivers it again.
     """
 
     def __init__(self) -> None:
@@ -86,17 +121,15 @@ class AssetEventRecorder:
 
     def _receipts_table(self, session: Any) -> Any:
         if self._table is None:
-            from sqlalchemy.exc import DBAPIError
+            from sqlalchemy import inspect
 
-            table = _receipts()
-            try:
-                table.create(bind=session.get_bind(), checkfirst=True)
-            except DBAPIError:  # another process created it between the check and the create
-                from sqlalchemy import inspect
-
-                if not inspect(session.get_bind()).has_table(RECEIPTS_TABLE):
-                    raise
-            self._table = table
+            if not inspect(session.get_bind()).has_table(RECEIPTS_TABLE):
+                log.error("The TapTalent webhook receipts table is missing: run %s once", CREATE_COMMAND)
+                raise TapTalentWebhookError(
+                    f"the receiver is not set up yet (its receipts table is missing: run {CREATE_COMMAND})",
+                    status_code=503,
+                )
+            self._table = receipts_table()
         return self._table
 
     def record(self, conn_id: str, event: WebhookEvent) -> Outcome:

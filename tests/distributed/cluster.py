@@ -106,6 +106,7 @@ class Cluster(Processes):
         core = self.root / "core"
         core.mkdir()
         self.run("db", "migrate", home=core)
+        self.receipts("create", home=core)
         self.start(
             "api-server", "api-server", "--port", str(self.api_port), "--workers", "2", "--host", "127.0.0.1", home=core
         )
@@ -155,6 +156,12 @@ class Cluster(Processes):
         if done.returncode:
             raise AssertionError(f"airflow {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
         return done.stdout
+
+    def receipts(self, *args: str, home: Path) -> None:
+        """The webhook receipts table's command (``create`` after ``db migrate``), as an operator runs it."""
+        env = {**self.env, "AIRFLOW_HOME": str(home)}
+        command = [sys.executable, "-m", "airflow_provider_taptalent.webhooks.receipts", *args]
+        subprocess.run(command, env=env, cwd=home, check=True, capture_output=True, timeout=120)
 
     def kill(self, name: str) -> None:
         """SIGKILL the component and everything it started (a task process in a session of its own, too)."""

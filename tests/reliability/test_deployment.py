@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -88,6 +89,8 @@ def deployment(tmp_path, sandbox):
     }
     airflow = Deployment(tmp_path / "airflow", connection)
     airflow.run("db", "migrate")
+    receipts = [sys.executable, "-m", "airflow_provider_taptalent.webhooks.receipts", "create"]
+    subprocess.run(receipts, env=airflow.env, check=True, capture_output=True)
     try:
         for name, args in {
             "api-server": ("api-server", "--port", str(airflow.port)),

@@ -58,6 +58,8 @@ def test_item16_make_airflow_says_where_the_login_and_password_are(tmp_path, mon
     monkeypatch.setattr(module, "HOME", tmp_path)
     monkeypatch.setattr(module, "airflow_env", lambda home, fresh: {})
     monkeypatch.setattr(module.subprocess, "call", lambda command, env: started.append(env) or 0)
+    prepared: list[list[str]] = []
+    monkeypatch.setattr(module.subprocess, "run", lambda command, **options: prepared.append(command[-3:]))
     monkeypatch.setenv("PORT", "8091")
     monkeypatch.setenv("SANDBOX_PORT", "8766")
     assert module.main() == 0
@@ -67,6 +69,8 @@ def test_item16_make_airflow_says_where_the_login_and_password_are(tmp_path, mon
     assert str(tmp_path / "standalone_admin_password.txt") in out
     assert started[0][:2] == (10, 8766) and started[1]["AIRFLOW__API__PORT"] == "8091"
     assert f"export AIRFLOW_HOME={tmp_path}" in out and "API key sk_test_x" in out  # review 2026-12-02 #31
+    # the metadata DB migrated, then the webhook receipts table created beside it, before standalone starts
+    assert [c[-2:] for c in prepared] == [["db", "migrate"], ["airflow_provider_taptalent.webhooks.receipts", "create"]]
 
 
 def test_make_airflow_runs_every_example_dag_with_what_it_needs(tmp_path):

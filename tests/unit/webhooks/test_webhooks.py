@@ -252,3 +252,33 @@ def test_the_example_dag_picks_only_completed_batches():
     }
     assert module.completed_batch_ids(events) == [7, 8]
     assert module.completed_batch_ids({"asset": [Event(started)]}) == []
+
+
+def test_without_the_receipts_table_a_delivery_is_refused_with_503_naming_the_command(monkeypatch, caplog):
+    """Before: the table was created at run time, by the API server's database user; now it is an explicit
+    step, and a receiver not set up says so (TapTalent delivers again: nothing is lost)."""
+    import contextlib
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from airflow_provider_taptalent import _compat
+    from airflow_provider_taptalent.client.models import WebhookEvent
+    from airflow_provider_taptalent.webhooks import recorders
+
+    engine = create_engine("sqlite://")
+
+    @contextlib.contextmanager
+    def create_session():
+        with Session(engine) as session:
+            yield session
+
+    monkeypatch.setattr(_compat, "asset_event_store", lambda: (None, None, None, create_session))
+    event = WebhookEvent.model_validate(
+        {"event": "resume.bulk_upload_parse.completed", "timestamp": "2026-12-03T10:00:00Z", "data": {"batchId": 7}}
+    )
+    with pytest.raises(recorders.TapTalentWebhookError, match="receipts create") as refused:
+        recorders.AssetEventRecorder().record("taptalent_default", event)
+    assert refused.value.status_code == 503
+    assert recorders.create_receipts_table(engine) is True
+    assert recorders.create_receipts_table(engine) is False
