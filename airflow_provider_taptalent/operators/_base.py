@@ -27,6 +27,19 @@ class _TapTalentOperator(BaseOperator):
     def hook(self) -> TapTalentHook:
         return TapTalentHook(self.taptalent_conn_id)
 
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        # The templates as the DAG wrote them, kept so that a bad rendered value names its source.
+        self._templates = {
+            name: value
+            for name in self.template_fields
+            if isinstance(value := getattr(self, name, None), str) and "{{" in value
+        }
+        super().render_template_fields(context, jinja_env)
+
+    def _fail_without_retry(self) -> Any:
+        """:func:`fail_without_retry`, naming the template a bad argument was rendered from."""
+        return fail_without_retry(getattr(self, "_templates", None))
+
     @staticmethod
     def _check_concurrency(max_concurrency: int) -> int:
         if isinstance(max_concurrency, bool) or max_concurrency < 1:
@@ -35,5 +48,5 @@ class _TapTalentOperator(BaseOperator):
 
     def _check_connection(self) -> None:
         """Read the connection now, so that an unusable one fails the task without retries."""
-        with fail_without_retry():
+        with self._fail_without_retry():
             self.hook.settings  # noqa: B018 (resolved and checked on first access)

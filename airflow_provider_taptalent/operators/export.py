@@ -12,7 +12,6 @@ from airflow_provider_taptalent.client.errors import TapTalentInputError
 from airflow_provider_taptalent.operators._base import _TapTalentOperator
 from airflow_provider_taptalent.utils import export as _export
 from airflow_provider_taptalent.utils import lineage as _lineage
-from airflow_provider_taptalent.utils.failures import fail_without_retry
 from airflow_provider_taptalent.utils.outputs import FORMATS, record_writer
 from airflow_provider_taptalent.utils.sources import output_path
 
@@ -108,7 +107,7 @@ class TapTalentExportOperator(_TapTalentOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_connection()
-        with fail_without_retry():
+        with self._fail_without_retry():
             resource, interval, path = self._checked()
         exported_at = _utc_text(interval.before or datetime.now(timezone.utc))
         exporter = _export.Exporter(

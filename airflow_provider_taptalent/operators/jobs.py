@@ -13,7 +13,7 @@ from airflow_provider_taptalent.operators._base import DEFAULT_MATCH_FIELDS, _Ta
 from airflow_provider_taptalent.operators.links import TapTalentJobLink, push_job_link
 from airflow_provider_taptalent.utils import batches as _batches
 from airflow_provider_taptalent.utils import lineage as _lineage
-from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed, fail_without_retry
+from airflow_provider_taptalent.utils.failures import TapTalentTaskFailed
 from airflow_provider_taptalent.utils.idempotency import task_key
 from airflow_provider_taptalent.utils.job_sync import JobSync
 from airflow_provider_taptalent.utils.outputs import jsonl_writer
@@ -65,7 +65,7 @@ class TapTalentCreateJobOperator(_TapTalentOperator):
         self.match_fields = tuple(match_fields)
 
     def execute(self, context: Context) -> int | str:
-        with fail_without_retry():
+        with self._fail_without_retry():
             job = JobCreate.coerce(self.job, what="job")
             wire = job.to_wire()
             wanted = {wire_name(name): wire.get(wire_name(name)) for name in self.match_fields}
@@ -191,7 +191,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
 
     def execute(self, context: Context) -> dict[str, int]:
         self._check_connection()
-        with fail_without_retry():
+        with self._fail_without_retry():
             records = records_from(self.jobs, field="jobs")
             self._check_state_is_shared()
             state_location = storage_path(self.state_path, field="state_path")
@@ -221,7 +221,7 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             max_concurrency=self.max_concurrency,
         )
         with state.locked():
-            with fail_without_retry():
+            with self._fail_without_retry():
                 sync.owned_elsewhere = ledger.owned_by_others()
             sync.ledger = ledger
             sync.keep_changes = changes is not None
@@ -316,6 +316,8 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
             if isinstance(self.jobs, str):  # the file as lineage names it: never a user:password a URI may carry
                 namespace, name = _lineage.file_dataset(self.jobs)
                 source = f" from {name}" if namespace == "file" else f" from {namespace}/{name}"
+            template = getattr(self, "_templates", {}).get("jobs")
+            source += f" (jobs, rendered from {template!r})" if template else ""
             first = report.failed[0]
             raise TapTalentTaskFailed(
                 f"{failed:,} of {total:,} source records{source} failed to sync"

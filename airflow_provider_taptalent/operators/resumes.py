@@ -18,7 +18,6 @@ from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
 from airflow_provider_taptalent.utils import batches as _batches
 from airflow_provider_taptalent.utils import lineage as _lineage
 from airflow_provider_taptalent.utils.export import add_match
-from airflow_provider_taptalent.utils.failures import fail_without_retry
 from airflow_provider_taptalent.utils.idempotency import task_key
 from airflow_provider_taptalent.utils.outputs import jsonl_writer
 from airflow_provider_taptalent.utils.pages import in_order
@@ -87,6 +86,8 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
         super().__init__(**kwargs)
         _batches.check_ratio(max_failed_ratio)
         self.job_id = job_id
+        if job_id is None:  # nothing to link to: no empty "Extra Links" heading in the UI
+            self.operator_extra_links = ()
         if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive number of URLs, not {batch_size!r}")
         self.resume_urls = resume_urls
@@ -100,7 +101,7 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
 
     def execute(self, context: Context) -> Any:
         end_time = time.time() + float(self.timeout)
-        with fail_without_retry():
+        with self._fail_without_retry():
             urls, _ = resume_urls_from(self.resume_urls)
             batches = self._split(urls)
             job_id = _job_id(self.job_id)
@@ -143,7 +144,7 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
         def submit(index: int) -> int | str:
             content = batches[index] if job_id is None else [job_id, batches[index]]
             key = task_key(context, f"batch{index}", content)
-            with fail_without_retry():
+            with self._fail_without_retry():
                 upload = self.hook.bulk_upload_resumes(batches[index], job_id=job_id, idempotency_key=key)
             self.log.info("Batch %d/%d accepted: %d files, id %s", index + 1, total, upload.file_count, upload.batch_id)
             return upload.batch_id
@@ -206,13 +207,13 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
     def execute(self, context: Context) -> Any:
         self._check_connection()
         self._pending: list[int] = []  # per page, appended from the fetching threads
-        with fail_without_retry():
+        with self._fail_without_retry():
             batch_ids = _batches.batch_ids_from(self.batch_ids)
             path = output_path(self.output_path, field="output_path") if self.output_path else None
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="taptalent") as pool:
             pages, total = self._plan(pool, batch_ids)
             if path is None and total > MAX_CANDIDATES_IN_XCOM:
-                with fail_without_retry():
+                with self._fail_without_retry():
                     raise TapTalentInputError(
                         f"{total:,} candidates are too many to return through XCom",
                         details={"output_path": f"set it: at most {MAX_CANDIDATES_IN_XCOM:,} go without a file"},

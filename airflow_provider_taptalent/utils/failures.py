@@ -7,7 +7,7 @@ deferrable mode alike; every other error of this provider is an ordinary, retrya
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from airflow_provider_taptalent._compat import AirflowFailException
@@ -28,13 +28,23 @@ class TapTalentTaskFailed(AirflowFailException):
 
 
 @contextlib.contextmanager
-def fail_without_retry() -> Iterator[None]:
-    """Turn errors that the same input would raise again into :class:`TapTalentTaskFailed`."""
+def fail_without_retry(templates: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Turn errors that the same input would raise again into :class:`TapTalentTaskFailed`.
+
+    :param templates: the operator's arguments that were templates, as written in the DAG (``resume_urls``:
+        ``"{{ params.resume_list }}"``): a bad value is then traced to the template (a DAG param, say) it
+        was rendered from.
+    """
     try:
         yield
     except (TapTalentInputError, TapTalentConfigurationError, TapTalentValidationError) as error:
+        message = str(error)
+        named = " ".join([message, *map(str, error.details)])
+        sources = [f"{field} from {template!r}" for field, template in (templates or {}).items() if field in named]
+        if sources:
+            message = f"{message} (rendered: {'; '.join(sources)})"
         # from None: the message is the error's own, whole; its traceback would only repeat it
-        raise TapTalentTaskFailed(str(error), details=error.details) from None
+        raise TapTalentTaskFailed(message, details=error.details) from None
 
 
 def describe(error: BaseException) -> str:

@@ -139,3 +139,13 @@ def test_start_events_carry_the_datasets_too(monkeypatch, openlineage):
         start, complete = operator.get_openlineage_facets_on_start(), operator.get_openlineage_facets_on_complete(None)
         assert start.inputs and start.outputs
         assert (start.inputs, start.outputs) == (complete.inputs, complete.outputs)
+
+
+def test_an_upload_without_a_job_declares_no_extra_link():
+    """Review 2026-12-02 #37: an upload without ``job_id`` showed an empty "Extra Links" heading; with a job
+    (or a template that renders to one) the link stays."""
+    urls = ["https://files.example/a.pdf"]
+    assert TapTalentBulkUploadResumesOperator(task_id="u", resume_urls=urls).operator_extra_links == ()
+    for job_id in (10001, "{{ ti.xcom_pull('create') }}"):
+        links = TapTalentBulkUploadResumesOperator(task_id="u", resume_urls=urls, job_id=job_id).operator_extra_links
+        assert [link.name for link in links] == ["TapTalent job"]

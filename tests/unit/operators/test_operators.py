@@ -7,6 +7,7 @@ import logging
 from types import SimpleNamespace
 
 import pytest
+import respx
 
 from airflow_provider_taptalent._compat import AirflowFailException
 from airflow_provider_taptalent.exceptions import TapTalentError, TapTalentTimeoutError
@@ -338,3 +339,21 @@ def test_constructors_only_store_their_arguments(monkeypatch):
         TapTalentFetchCandidatesOperator(task_id="c", batch_ids="{{ ti.xcom_pull('b') }}", taptalent_conn_id="missing"),
     ):
         assert "hook" not in task.__dict__
+
+
+def test_a_bad_rendered_argument_names_the_template_it_came_from(fake_conn, tmp_path):
+    """Review 2026-12-02 #36: ``Invalid resume_urls`` named the operator argument only; the DAG's author wrote
+    the param ``resume_list``. Now the message says what the argument was rendered from."""
+    import jinja2
+
+    from airflow_provider_taptalent.exceptions import TapTalentTaskFailed
+
+    listing = tmp_path / "resumes.txt"
+    listing.write_text("https://files.example/a.pdf\nhttp://127.0.0.1/private.pdf\n")
+    operator = TapTalentBulkUploadResumesOperator(task_id="upload", resume_urls="{{ params.resume_list }}")
+    operator.render_template_fields({"params": {"resume_list": str(listing)}}, jinja2.Environment(autoescape=False))  # noqa: S701
+    with respx.mock(assert_all_called=False) as mock, pytest.raises(TapTalentTaskFailed) as failed:
+        operator.execute(context())
+    assert "resume_urls from '{{ params.resume_list }}'" in str(failed.value)
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__  # one traceback, not three
+    assert not mock.calls

@@ -573,3 +573,19 @@ def test_an_input_error_fails_the_task_with_one_traceback_not_two():
         raise TapTalentInputError("Invalid jobs", details={"jobs": "not a file"})
     assert str(failed.value) == "Invalid jobs (jobs: not a file)" and failed.value.details == {"jobs": "not a file"}
     assert failed.value.__cause__ is None and failed.value.__suppress_context__
+
+
+def test_a_templated_source_that_is_not_a_jobs_export_names_the_template(sandbox_conn, sandbox, tmp_path):
+    """Review #36: the DAG's author wrote ``{{ params.jobs_export }}``; the message now says so."""
+    import jinja2
+
+    export = tmp_path / "candidates.json"
+    export.write_text(json.dumps([{"name": f"person {n}"} for n in range(3)]))
+    operator = TapTalentSyncJobsOperator(
+        task_id="sync", jobs="{{ params.jobs_export }}", state_path=str(tmp_path / "state.json")
+    )
+    operator.render_template_fields({"params": {"jobs_export": str(export)}}, jinja2.Environment(autoescape=False))  # noqa: S701
+    ti = SimpleNamespace(dag_id="d", task_id="sync", run_id="r", map_index=-1, xcom_push=lambda key, value: None)
+    with pytest.raises(TapTalentTaskFailed) as failed:
+        operator.execute({"ti": ti})
+    assert f"from {export} (jobs, rendered from '{{{{ params.jobs_export }}}}')" in str(failed.value)
