@@ -67,7 +67,7 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
     """
 
     template_fields = ("resume_urls", "job_id", "taptalent_conn_id")
-    operator_extra_links = (TapTalentJobLink(),)
+    operator_extra_links: tuple[Any, ...] = (TapTalentJobLink(),)
 
     def __init__(
         self,
