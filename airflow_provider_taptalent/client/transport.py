@@ -11,6 +11,7 @@ for async, :mod:`.deadline` for sync. Retries are not here: see :func:`.steps.se
 
 from __future__ import annotations
 
+import contextvars
 import email.utils
 import functools
 import http.cookiejar
@@ -43,6 +44,18 @@ _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepa
 #: registries, say): no proxy reaches this machine's own loopback.
 _DIRECT = {f"all://{host}": None for host in ("127.0.0.1", "localhost", "[::1]")}
 _OPENING = threading.Lock()
+#: set while this client sends: httpx's own line per request ("HTTP Request: ..." at INFO) is dropped then,
+#: since ours (DEBUG, WARNING for failures) says the same without flooding a task log at INFO. Airflow 3 keeps
+#: the httpx logger at WARNING anyway; Airflow 2 and plain Python do not.
+_SENDING: contextvars.ContextVar[bool] = contextvars.ContextVar("taptalent_sending", default=False)
+
+
+class _WithoutOurRequests(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _SENDING.get()
+
+
+logging.getLogger("httpx").addFilter(_WithoutOurRequests())
 
 
 class _NoCookies(http.cookiejar.CookieJar):
@@ -289,7 +302,7 @@ class SyncTransport(Transport):
 
     def exchange(self, step: Exchange[T]) -> T:
         http = self._http or self._open()
-        token = deadline.enter(step.deadline)
+        token, sending = deadline.enter(step.deadline), _SENDING.set(True)
         try:
             with self.attempt(step) as attempt:
                 response = http.send(attempt.request, stream=True)
@@ -301,6 +314,7 @@ class SyncTransport(Transport):
                 attempt.response = response
         finally:
             deadline.leave(token)
+            _SENDING.reset(sending)
         return attempt.result()
 
     def close(self) -> None:
@@ -323,6 +337,7 @@ class AsyncTransport(Transport):
     async def exchange(self, step: Exchange[T]) -> T:
         if self._http is None:
             self._http = self._given or _open_client(httpx.AsyncClient, self.settings, self._injected)
+        sending = _SENDING.set(True)
         with self.attempt(step) as attempt:
             try:
                 with anyio.fail_after(max(step.deadline - time.monotonic(), 0.0)):
@@ -334,6 +349,8 @@ class AsyncTransport(Transport):
                         await response.aclose()
             except TimeoutError:
                 raise httpx.TimeoutException("the request's deadline passed", request=attempt.request) from None
+            finally:
+                _SENDING.reset(sending)
             attempt.response = response
         return attempt.result()
 
