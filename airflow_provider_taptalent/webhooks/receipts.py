@@ -40,9 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "prune" and not args.days > 0:
         parser.error(f"--days must be more than 0, not {args.days}")
 
-    from airflow_provider_taptalent._compat import asset_event_store
+    from airflow.utils.session import create_session  # Airflow 2 and 3: the configured metadata database
 
-    create_session = asset_event_store()[3]
     with create_session() as session:
         bind = session.get_bind()
     if args.command == "create":
