@@ -28,6 +28,11 @@ from airflow.providers.common.compat.sdk import (
 )
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+try:  # Airflow 3: triggers an AssetWatcher runs (event-driven scheduling)
+    from airflow.triggers.base import BaseEventTrigger
+except ImportError:  # Airflow 2 has none: TapTalentEventTrigger then refuses to be built, naming the version
+    BaseEventTrigger = BaseTrigger  # type: ignore[misc,assignment]
+
 # common-compat 1.20 is the newest that installs on Python 3.10; these two arrived after it (1.23).
 try:
     from airflow.providers.common.compat.sdk import mask_secret
@@ -60,6 +65,7 @@ __all__ = [
     "AIRFLOW_V_3_0_PLUS",
     "AirflowFailException",
     "AirflowSensorTimeout",
+    "BaseEventTrigger",
     "BaseHook",
     "BaseOperator",
     "BaseOperatorLink",

@@ -11,7 +11,8 @@ Targets (issue 8): under 10% of a core and under 100 KB per trigger. The CPU tar
 itself costs here: 1,000 waits polling every 5 s are 200 requests a second, and measured beside, bare
 ``httpx.AsyncClient`` clients doing exactly those polls spend about 22% of a core on this machine, and
 the same requests handed to httpx's async transport directly (no client: "the floor") 15-18%; the
-triggers, which send as the latter and add retries, parsing, logging and metrics, about 1.1x the floor. A cheaper
+triggers, which send through ``httpx.AsyncClient`` and add retries, parsing, logging and metrics, about 1.1x
+bare httpx. A cheaper
 HTTP stack, fewer polls (ETA-aware waits: ``benchmarks/wait_eta.py``) or none (webhooks: see the README)
 is what would lower it.
 Run: ``python -m benchmarks.wait_at_scale [--triggers 1000] [--seconds 40]``.

@@ -2,7 +2,8 @@
 
 One deployment (see :mod:`.cluster`) serves the tests of this module, in order: the daily export on both
 workers, the same webhooks delivered to both API-server workers at once, the resume pipeline with the
-triggerer killed mid-wait, and the ATS job sync with the worker running it SIGKILLed mid-run.
+triggerer killed mid-wait, the ATS job sync with the worker running it SIGKILLed mid-run, and job changes
+reaching an AssetWatcher's DAG once each, the triggerer SIGKILLed between two of them.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ pytestmark = [
     pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="Airflow 3's process model"),
 ]
 WEBHOOK_SECRET = "whk_distributed_secret_42"
+#: the job watcher's poll interval here (the example's default is 30 s)
+WATCH_SECONDS = 5
 TODAY = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 DAGS = {
     "taptalent_daily_export.py": REPO / "example_dags",
     "taptalent_on_batch_completed.py": REPO / "example_dags",
+    "taptalent_on_job_changed.py": REPO / "example_dags",
     "taptalent_e2e_resume_pipeline.py": REPO / "tests" / "e2e" / "dags",
     "taptalent_distributed_sync.py": REPO / "tests" / "distributed" / "dags",
 }
@@ -46,7 +50,7 @@ DAGS = {
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxServer]:
-    with run_sandbox(batch_seconds=8, history=History(days=2, jobs_per_day=8, candidates_per_day=60)) as server:
+    with run_sandbox(batch_seconds=8, history=History(days=2, jobs_per_day=16, candidates_per_day=60)) as server:
         yield server
 
 
@@ -71,6 +75,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, sandbox: SandboxServer)
         {"taptalent_default": connection, "taptalent_warehouse": warehouse},
         TAPTALENT_LAKE=(bucket / "lake").as_uri(),
         TAPTALENT_EXPORT_START=(TODAY - timedelta(days=2)).date().isoformat(),
+        TAPTALENT_WATCH_SECONDS=str(WATCH_SECONDS),
     ) as running:
         yield running
 
@@ -216,6 +221,65 @@ def test_the_job_sync_survives_its_worker_killed_mid_run(deployment: Cluster, sa
     LEDGER["duplicates"] += sum(n - 1 for n in made.values())
     LEDGER["lost"] += len(set(titles) - set(made))
     assert set(made) == set(titles) and set(made.values()) == {1}
+
+
+def test_job_changes_reach_the_watcher_dag_once_each_across_a_triggerer_kill(
+    deployment: Cluster, sandbox: SandboxServer
+):
+    """Issue 23: an AssetWatcher (TapTalentEventTrigger, job_updated) on the real triggerer: one change, one
+    event and one DAG run carrying its id; 20 in a burst, 20 events; a triggerer SIGKILLed between two
+    changes and started again: nothing lost, nothing twice."""
+    from airflow_provider_taptalent.client import TapTalentClient, settings_from_connection
+
+    dag_id, uri = "taptalent_on_job_changed", "taptalent://taptalent_default/job_updated"
+    settings = settings_from_connection("sandbox", password=sandbox.api_key, host=sandbox.url, port=None, extra={})
+    client = TapTalentClient(settings)
+    history = sorted(
+        job.id for job in client.iter_jobs() if job.updated_at and job.updated_at.timestamp() < TODAY.timestamp()
+    )
+    assert len(history) >= 24, len(history)  # jobs last changed before today: each update now is news
+    probe, first, burst, last = history[0], history[1], history[2:22], history[22]
+
+    def reported() -> list[Any]:
+        rows = deployment.sql(
+            "SELECT e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id WHERE a.uri = %s ORDER BY e.id", uri
+        )
+        extras = [r[0] if isinstance(r[0], dict) else json.loads(r[0]) for r in rows]
+        return [x["payload"]["id"] for x in extras if x.get("from_trigger")]
+
+    deployment.unpause(dag_id)
+    # The watcher reports what changes after it starts: a probe job is changed until it is reported.
+    started = time.monotonic()
+    while probe not in reported():
+        assert time.monotonic() - started < 120, "the watcher never reported the probe job"
+        client.update_job(probe, {"description": f"probe {time.time()}"})
+        time.sleep(WATCH_SECONDS)
+    client.update_job(first, {"status": "ACTIVE"})
+    deployment.wait_for("the first change's event", lambda: first in reported(), 60)
+    for job_id in burst:
+        client.update_job(job_id, {"status": "ACTIVE"})
+    deployment.wait_for("the burst's 20 events", lambda: set(burst) <= set(reported()), 60)
+    time.sleep(2 * WATCH_SECONDS)  # the watermark is saved a poll after the events it covers
+    deployment.kill("triggerer")
+    LEDGER["triggerers killed"] += 1
+    client.update_job(last, {"status": "ACTIVE"})  # changed while no triggerer runs
+    deployment.start("triggerer", "triggerer", home=deployment.root / "core")
+    deployment.wait_for("the change made while the triggerer was down", lambda: last in reported(), 120)
+    time.sleep(2 * WATCH_SECONDS)  # any repeat would come within a poll or two
+    counts = Counter(job_id for job_id in reported() if job_id != probe)
+    assert counts == Counter([first, *burst, last]), counts  # each once: none lost, none twice
+    LEDGER["duplicates"] += sum(n - 1 for n in counts.values())
+    LEDGER["lost"] += len({first, *burst, last} - set(counts))
+    runs = [r for r in deployment.call("GET", f"/api/v2/dags/{dag_id}/dagRuns", params={"limit": 100}).json()[
+        "dag_runs"] if r["run_type"] == "asset_triggered"]  # fmt: skip
+    carrying = []
+    for run in runs:
+        answer = deployment.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}/upstreamAssetEvents")
+        ids = [e["extra"]["payload"]["id"] for e in answer.json()["asset_events"] if e["extra"].get("from_trigger")]
+        carrying += [run["dag_run_id"]] if first in ids else []
+    assert len(carrying) == 1, carrying  # exactly one run carries the first change's job id
+    LEDGER["runs"] += len(runs)
+    client.close()
 
 
 def test_secrets_stay_out_of_every_log(deployment: Cluster, sandbox: SandboxServer):

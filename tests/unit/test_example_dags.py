@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from airflow_provider_taptalent._compat import BaseHook
+from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS, BaseHook
 from tests.conftest import REPO
 
 EXAMPLES = REPO / "example_dags"
@@ -39,6 +39,7 @@ def test_every_example_imports_without_errors_or_io(no_io_at_parse_time):
         "taptalent_on_batch_completed",
         "taptalent_api_health",
         "taptalent_daily_export",
+        *(["taptalent_on_job_changed"] if AIRFLOW_V_3_0_PLUS else []),  # an AssetWatcher: Airflow 3 only
     }
 
 
@@ -97,3 +98,24 @@ def test_the_resume_pipeline_writes_to_a_dated_file_by_default():
     assert rendered.endswith("/taptalent/candidates-2026-12-01.jsonl") and "{" not in rendered
     params["output_path"] = "/data/mine.jsonl"
     assert env.from_string(template).render(params=params, ds="2026-12-01") == "/data/mine.jsonl"
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="AssetWatcher is Airflow 3's")
+def test_the_job_watcher_example_is_scheduled_on_a_watched_asset_and_reads_its_payloads():
+    import importlib.util
+
+    dag = dagbag(EXAMPLES).dags["taptalent_on_job_changed"]
+    assert dag.doc_md and "taptalent" in dag.tags and set(dag.task_ids) == {"report_changed_jobs"}
+    spec = importlib.util.spec_from_file_location("on_job_changed", EXAMPLES / "taptalent_on_job_changed.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (watcher,) = module.JOBS_CHANGED.watchers
+    assert watcher.trigger.serialize()[1]["kind"] == "job_updated"
+
+    class Event:
+        def __init__(self, payload):
+            self.extra = {"from_trigger": True, "payload": payload}
+
+    one = {"kind": "job_updated", "id": 7, "key": "job_updated:7:1", "at": "2026-12-03T10:00:00+00:00"}
+    events = {module.JOBS_CHANGED: [Event(one), Event(one), Event({"kind": "job_updated", "id": 8, "key": "k8"})]}
+    assert [c["id"] for c in module.changed_jobs(events)] == [7, 8]  # each key once

@@ -1,0 +1,186 @@
+"""TapTalentEventTrigger: an AssetWatcher's trigger (Airflow 3) that watches TapTalent through its API.
+
+For deployments that cannot receive webhooks (no inbound HTTPS): the triggerer polls TapTalent and turns
+each change into an Asset event, and so a DAG run. What a change is, per kind, and what each poll costs:
+:mod:`airflow_provider_taptalent.utils.watching`.
+
+Where the watermark lives (one decision, here): ``watermark_path`` when given (a JSON file on storage every
+triggerer reaches: object storage, or a shared disk); else the watched asset's state store, which the
+triggerer gives event triggers from Airflow 3.3; else the trigger refuses to start, naming
+``watermark_path``. The watermark is saved one poll after the events it covers were handed to the triggerer
+(which writes them to the metadata database within a second or so): a triggerer killed after that loses and
+repeats nothing; one killed within that poll interval may deliver those events again (never lose them).
+Each event carries a ``key`` (kind, id, time) a DAG can tell a repeat by.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow_provider_taptalent._compat import (
+    AIRFLOW_V_3_0_PLUS,
+    AIRFLOW_VERSION,
+    BaseEventTrigger,
+    ObjectStoragePath,
+    TriggerEvent,
+)
+from airflow_provider_taptalent.client.errors import (
+    TapTalentAccountInactiveError,
+    TapTalentAuthenticationError,
+    TapTalentConfigurationError,
+    TapTalentError,
+    TapTalentPermissionError,
+)
+from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+from airflow_provider_taptalent.utils import metrics
+from airflow_provider_taptalent.utils import watching as _watching
+
+log = logging.getLogger(__name__)
+#: the state-store key (Airflow 3.3+) a watcher keeps its watermark under
+STATE_KEY = "taptalent_watermark"
+#: the shortest poll interval: every poll of a job_updated watcher reads the whole job listing
+MIN_POLL_INTERVAL = 5.0
+#: the longest wait after failed polls (an outage: the waits double up to this)
+MAX_BACKOFF = 600.0
+_REFUSED = (TapTalentAuthenticationError, TapTalentAccountInactiveError, TapTalentPermissionError)
+
+
+class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
+    """Fires one event per TapTalent change of one kind, for as long as it runs (an AssetWatcher's trigger).
+
+    .. code-block:: python
+
+        from airflow.sdk import Asset, AssetWatcher
+
+        jobs_changed = Asset(
+            "taptalent://taptalent_default/job_updated",
+            watchers=[AssetWatcher(name="taptalent_jobs", trigger=TapTalentEventTrigger("job_updated"))],
+        )
+
+    Each event's payload: ``kind``, ``id``, ``key``, ``taptalent_conn_id`` and, by kind, ``at`` (the change's
+    time) or ``job_id``, ``score`` and ``evaluation``; never a secret. A DAG reads them from
+    ``triggering_asset_events`` (``event.extra["payload"]``).
+
+    :param kind: ``job_created``, ``job_updated``, ``candidate_created`` or ``job_candidate_scored``.
+    :param taptalent_conn_id: the TapTalent connection.
+    :param poll_interval: seconds between polls (at least 5).
+    :param job_id: the job whose candidates' scores are watched (``job_candidate_scored`` only, required there).
+    :param watermark_path: a JSON file (local path or object-storage URI every triggerer reaches) to keep the
+        watermark in; required before Airflow 3.3, optional after (the asset's state store is used).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        taptalent_conn_id: str = TapTalentHook.default_conn_name,
+        poll_interval: float = 60.0,
+        job_id: int | None = None,
+        watermark_path: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.kind = kind
+        self.taptalent_conn_id = taptalent_conn_id
+        self.poll_interval = poll_interval
+        self.job_id = job_id
+        self.watermark_path = watermark_path
+        _check(self)
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "kind": self.kind,
+                "taptalent_conn_id": self.taptalent_conn_id,
+                "poll_interval": self.poll_interval,
+                "job_id": self.job_id,
+                "watermark_path": self.watermark_path,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        load, save = _watermark_store(self)
+        watermark = _watching.Watermark.from_json(await load())
+        saved, failures = watermark.to_json(), 0
+        async with TapTalentHook(self.taptalent_conn_id) as hook:
+            while True:
+                try:
+                    events, watermark = await _watching.changes(
+                        hook, self.kind, watermark, conn_id=self.taptalent_conn_id, job_id=self.job_id
+                    )
+                except _REFUSED as refused:
+                    log.error("TapTalent watcher %s (%s) stopped: the key was refused: %s", self.kind,
+                              self.taptalent_conn_id, refused)  # fmt: skip
+                    metrics.incr("taptalent.watcher.error", {"kind": self.kind, "conn_id": self.taptalent_conn_id})
+                    raise
+                except TapTalentError as error:  # an outage that outlasted the client's retries: wait, go on
+                    failures += 1
+                    wait = min(self.poll_interval * 2**failures, MAX_BACKOFF)
+                    log.warning("TapTalent watcher %s: poll failed (%s); next in %.0f s", self.kind, error, wait)
+                    metrics.incr("taptalent.watcher.error", {"kind": self.kind, "conn_id": self.taptalent_conn_id})
+                    await _pause(wait)
+                    continue
+                failures = 0
+                for event in events:
+                    yield TriggerEvent(event)
+                await _pause(self.poll_interval)
+                if watermark.to_json() != saved:  # one poll after its events were handed on: see the module
+                    saved = watermark.to_json()
+                    await save(saved)
+
+
+async def _pause(seconds: float) -> None:
+    """The wait between polls (one place, which the tests drive)."""
+    await asyncio.sleep(seconds)
+
+
+def _check(trigger: TapTalentEventTrigger) -> None:
+    """Bad arguments are refused when the DAG is parsed, each named."""
+    if not AIRFLOW_V_3_0_PLUS:
+        raise TapTalentConfigurationError(
+            f"TapTalentEventTrigger needs Airflow 3.0 or later (AssetWatcher); this is Airflow {AIRFLOW_VERSION}: "
+            "use the webhook receiver or TapTalentBatchSensor instead"
+        )
+    if trigger.kind not in _watching.KINDS:
+        raise TapTalentConfigurationError(f"kind must be one of {', '.join(_watching.KINDS)}, not {trigger.kind!r}")
+    interval = trigger.poll_interval
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval >= MIN_POLL_INTERVAL:
+        raise TapTalentConfigurationError(
+            f"poll_interval must be {MIN_POLL_INTERVAL:g} seconds or more, not {interval!r}"
+        )
+    if (trigger.kind == "job_candidate_scored") != (trigger.job_id is not None):
+        raise TapTalentConfigurationError(
+            "job_id is required for kind job_candidate_scored, and only there"
+            if trigger.job_id is None
+            else f"job_id is only for kind job_candidate_scored, not {trigger.kind}"
+        )
+
+
+def _watermark_store(trigger: TapTalentEventTrigger) -> tuple[Any, Any]:
+    """``(load, save)`` of the trigger's watermark: see the module for where it lives."""
+    if trigger.watermark_path:
+        path = ObjectStoragePath(trigger.watermark_path)
+
+        def read() -> Any:
+            return json.loads(path.read_text()) if path.exists() else None
+
+        def write(value: Any) -> None:
+            path.write_text(json.dumps(value))
+
+        async def load() -> Any:
+            return await asyncio.to_thread(read)
+
+        async def save(value: Any) -> None:
+            await asyncio.to_thread(write, value)
+
+        return load, save
+    store = getattr(trigger, "asset_state_store", None)
+    if store is None:
+        raise TapTalentConfigurationError(
+            f"A TapTalent watcher keeps its watermark in watermark_path before Airflow 3.3 (this is {AIRFLOW_VERSION}) "
+            "and outside an AssetWatcher: set watermark_path to a file every triggerer reaches"
+        )
+    return (lambda: store.aget(STATE_KEY)), (lambda value: store.aset(STATE_KEY, value))

@@ -1,0 +1,245 @@
+"""TapTalentEventTrigger against the sandbox: each change once, across restarts; bad arguments named; a
+refused key loud. The trigger's sleeps are gates the test opens (no real sleeps)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from airflow_provider_taptalent.exceptions import TapTalentAuthenticationError, TapTalentConfigurationError
+from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+from airflow_provider_taptalent.triggers import events as _events
+from airflow_provider_taptalent.triggers.events import STATE_KEY, TapTalentEventTrigger
+from airflow_provider_taptalent.utils import metrics
+from tests.conftest import set_connection
+
+
+@pytest.fixture
+def history(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Any:
+    """A sandbox whose jobs (30, or the test's ``jobs`` mark) were made and last changed yesterday, spread
+    over the day (so each update now is a later second, and the listing is a real one)."""
+    from airflow_provider_taptalent.sandbox.history import History
+    from airflow_provider_taptalent.sandbox.testing import run_sandbox
+
+    mark = request.node.get_closest_marker("jobs")
+    jobs = mark.args[0] if mark else 30
+    with run_sandbox(batch_seconds=0.5, history=History(days=1, jobs_per_day=jobs, candidates_per_day=0)) as server:
+        for name, value in server.airflow_env().items():
+            monkeypatch.setenv(name, value)
+        yield server
+
+
+JOB = {"title": "Data Engineer", "city": "Berlin", "state": "Berlin", "country": "Germany"}
+
+
+class StateStore:
+    """The asset state store Airflow 3.3's triggerer gives an event trigger (its async half)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.writes = 0
+
+    async def aget(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    async def aset(self, key: str, value: Any) -> None:
+        self.values[key] = value
+        self.writes += 1
+
+
+class Watcher:
+    """Runs one trigger as the triggerer does, one poll per :meth:`poll`: its sleeps wait for the test."""
+
+    def __init__(self, trigger: TapTalentEventTrigger, store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        trigger.asset_state_store = store
+        self.trigger, self.events, self.sleeps = trigger, [], []
+        self.gate: asyncio.Queue[None] = asyncio.Queue()
+        self.asleep = asyncio.Event()
+
+        async def sleep(seconds: float) -> None:
+            self.sleeps.append(seconds)
+            self.asleep.set()
+            await self.gate.get()
+            self.asleep.clear()
+
+        monkeypatch.setattr(_events, "_pause", sleep)
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for event in self.trigger.run():
+            self.events.append(event.payload)
+
+    async def poll(self) -> list[dict[str, Any]]:
+        """Let the trigger finish its sleep (saving its watermark) and make one more poll; its events."""
+        before = len(self.events)
+        if self.asleep.is_set():
+            self.gate.put_nowait(None)
+            await asyncio.sleep(0)
+        while not self.asleep.is_set() and not self.task.done():
+            await asyncio.to_thread(lambda: None)  # the sandbox answers in its own thread
+        if self.task.done():
+            self.task.result()  # raises what the trigger raised
+        return self.events[before:]
+
+    async def kill(self) -> None:
+        """The triggerer dies: the trigger is cancelled wherever it is."""
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+
+def _ids(events: list[dict[str, Any]]) -> list[Any]:
+    return [e["id"] for e in events]
+
+
+async def _in_thread(call: Callable[[], Any]) -> Any:
+    return await asyncio.to_thread(call)
+
+
+async def test_each_job_update_fires_once_across_a_triggerer_restart(history, monkeypatch):
+    hook = TapTalentHook()
+    jobs = sorted(job.id for job in await _in_thread(lambda: list(hook.iter_jobs())))
+    assert len(jobs) == 30
+    store = StateStore()
+    watcher = Watcher(TapTalentEventTrigger("job_updated", poll_interval=30), store, monkeypatch)
+    assert await watcher.poll() == []  # a watcher that starts reports what comes after it
+    await _in_thread(lambda: hook.update_job(jobs[0], {"status": "ACTIVE"}))
+    first = await watcher.poll()
+    assert _ids(first) == [jobs[0]] and first[0]["kind"] == "job_updated"
+    assert "sk_test_" not in repr(first)  # never a key in an event
+    for job_id in jobs[1:21]:  # a burst: 20 jobs changed at once
+        await _in_thread(lambda job_id=job_id: hook.update_job(job_id, {"status": "ACTIVE"}))
+    burst = await watcher.poll()
+    assert sorted(_ids(burst)) == jobs[1:21]
+    assert await watcher.poll() == []  # nothing changed: nothing fires (and the burst's watermark is saved)
+    saved = store.values[STATE_KEY]
+    await watcher.kill()  # the triggerer is killed between two changes
+    await _in_thread(lambda: hook.update_job(jobs[25], {"description": "Changed after the restart"}))
+    again = Watcher(TapTalentEventTrigger("job_updated", poll_interval=30), store, monkeypatch)
+    assert store.values[STATE_KEY] == saved
+    assert _ids(await again.poll()) == [jobs[25]]  # none lost, none repeated
+    await again.kill()
+
+
+async def test_events_not_yet_saved_are_delivered_again_never_lost(history, monkeypatch):
+    """Killed within the poll interval after its events, before the watermark is saved: at least once."""
+    hook = TapTalentHook()
+    job_id = (await _in_thread(lambda: next(hook.iter_jobs()))).id
+    store = StateStore()
+    watcher = Watcher(TapTalentEventTrigger("job_updated", poll_interval=30), store, monkeypatch)
+    await watcher.poll()
+    await _in_thread(lambda: hook.update_job(job_id, {"status": "ACTIVE"}))
+    assert _ids(await watcher.poll()) == [job_id]
+    await watcher.kill()  # before the next poll: the watermark is not saved yet
+    again = Watcher(TapTalentEventTrigger("job_updated", poll_interval=30), store, monkeypatch)
+    repeated = await again.poll()
+    assert _ids(repeated) == [job_id]  # delivered again, with the same key a DAG can tell it by
+    await again.kill()
+
+
+@pytest.mark.jobs(150)  # more than a page
+async def test_created_jobs_and_candidates_cost_one_request_a_poll_while_nothing_changes(history, monkeypatch):
+    hook = TapTalentHook()
+    sandbox = history
+    store = StateStore()
+    watcher = Watcher(TapTalentEventTrigger("job_created", poll_interval=30), store, monkeypatch)
+    await watcher.poll()
+    start = len(await _in_thread(sandbox.requests))
+    assert await watcher.poll() == []
+    assert await watcher.poll() == []
+    listing = [r for r in (await _in_thread(sandbox.requests))[start:] if r["path"].endswith("/jobs")]
+    assert len(listing) == 2  # one page a poll, not the 2 pages of the listing
+    made = (await _in_thread(lambda: hook.create_job({**JOB, "title": "New one"}))).id
+    assert _ids(await watcher.poll()) == [made]
+    await watcher.kill()
+    watcher = Watcher(TapTalentEventTrigger("candidate_created", poll_interval=30), StateStore(), monkeypatch)
+    await watcher.poll()
+    added = await _in_thread(
+        lambda: hook.add_candidate({"first_name": "Ada", "last_name": "L", "email": "ada@example.com"})
+    )
+    assert _ids(await watcher.poll()) == [added.candidate.id]
+    await watcher.kill()
+
+
+async def test_scores_that_become_available_fire_once_per_job_candidate(sandbox_conn, sandbox, monkeypatch):
+    hook = TapTalentHook()
+    job_id = (await _in_thread(lambda: hook.create_job(JOB))).id
+    watcher = Watcher(TapTalentEventTrigger("job_candidate_scored", poll_interval=30, job_id=job_id), StateStore(),
+                      monkeypatch)  # fmt: skip
+    await watcher.poll()
+    added = [
+        await _in_thread(
+            lambda n=n: hook.add_candidate(
+                {"first_name": f"C{n}", "last_name": "L", "email": f"c{n}@example.com", "job_id": job_id}
+            )
+        )
+        for n in range(3)
+    ]
+    assert await watcher.poll() == []  # still PENDING
+    await _in_thread(sandbox.advance)  # scoring done
+    scored = await watcher.poll()
+    assert sorted(_ids(scored)) == sorted(a.job_candidate_id for a in added)
+    assert all(e["score"] is not None and e["job_id"] == job_id for e in scored)
+    assert await watcher.poll() == []  # once each
+    await watcher.kill()
+
+
+async def test_a_refused_key_stops_the_watcher_loudly(monkeypatch, caplog, sandbox):
+    set_connection(monkeypatch, password="sk_test_" + "Z" * 22, host=sandbox.url)
+    counted: list[str] = []
+    monkeypatch.setattr(metrics, "incr", lambda name, tags, count=1: counted.append(name))
+    watcher = Watcher(TapTalentEventTrigger("job_created", poll_interval=30), StateStore(), monkeypatch)
+    with caplog.at_level(logging.ERROR), pytest.raises(TapTalentAuthenticationError):
+        await watcher.poll()
+    assert any("key was refused" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
+    assert counted.count("taptalent.watcher.error") == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"kind": "batch_finished"}, "kind"),
+        ({"kind": "job_created", "poll_interval": 1}, "poll_interval"),
+        ({"kind": "job_created", "poll_interval": "60"}, "poll_interval"),
+        ({"kind": "job_candidate_scored"}, "job_id"),
+        ({"kind": "job_created", "job_id": 7}, "job_id"),
+    ],
+)
+def test_bad_arguments_are_refused_when_the_dag_is_parsed_naming_the_field(kwargs, field):
+    with pytest.raises(TapTalentConfigurationError, match=field):
+        TapTalentEventTrigger(**kwargs)
+
+
+def test_on_airflow_2_the_trigger_names_the_version_and_the_alternatives(monkeypatch):
+    monkeypatch.setattr(_events, "AIRFLOW_V_3_0_PLUS", False)
+    with pytest.raises(TapTalentConfigurationError, match=r"needs Airflow 3\.0 or later.*webhook receiver"):
+        TapTalentEventTrigger("job_created")
+
+
+def test_the_trigger_serializes_to_json_primitives_and_back():
+    trigger = TapTalentEventTrigger("job_candidate_scored", "tt", 45.0, job_id=7, watermark_path="/tmp/w.json")
+    path, kwargs = trigger.serialize()
+    assert path == "airflow_provider_taptalent.triggers.events.TapTalentEventTrigger"
+    assert TapTalentEventTrigger(**kwargs).serialize() == (path, kwargs)
+
+
+async def test_without_a_state_store_the_watermark_lives_in_watermark_path(history, monkeypatch, tmp_path):
+    hook = TapTalentHook()
+    job_id = (await _in_thread(lambda: next(hook.iter_jobs()))).id
+    path = tmp_path / "watermark.json"
+    trigger = TapTalentEventTrigger("job_updated", poll_interval=30, watermark_path=str(path))
+    watcher = Watcher(trigger, None, monkeypatch)  # type: ignore[arg-type]
+    await watcher.poll()
+    await watcher.poll()  # the watermark is saved a poll after it moved
+    assert path.exists()
+    await watcher.kill()
+    await _in_thread(lambda: hook.update_job(job_id, {"status": "ACTIVE"}))
+    watcher = Watcher(TapTalentEventTrigger("job_updated", poll_interval=30, watermark_path=str(path)), None,
+                      monkeypatch)  # type: ignore[arg-type]  # fmt: skip
+    assert _ids(await watcher.poll()) == [job_id]
+    await watcher.kill()
+    with pytest.raises(TapTalentConfigurationError, match="watermark_path"):
+        await Watcher(TapTalentEventTrigger("job_updated"), None, monkeypatch).poll()  # type: ignore[arg-type]
