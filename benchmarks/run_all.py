@@ -22,6 +22,7 @@ SCRIPTS = (
     "parse_cost",
     "wait_at_scale",
     "wait_eta",
+    "watchers",
     "sync_scale",
     "export_scale",
 )

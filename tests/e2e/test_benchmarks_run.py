@@ -25,6 +25,7 @@ SMALL = {
     "parse_cost": [],
     "wait_at_scale": ["--triggers", "10", "--seconds", "2", "--poll", "1"],
     "wait_eta": ["--waits", "10", "--seconds", "2", "--poll", "1"],
+    "watchers": ["--watchers", "4", "--seconds", "12", "--poll", "5"],
     "sync_scale": ["--sizes", "20", "40", "--speedup-size", "16", "--latency-ms", "0"],
     "export_scale": ["--candidates", "300", "--latency-ms", "0"],
 }
@@ -40,7 +41,7 @@ def test_the_benchmark_runs_to_its_end(script, tmp_path):
         "PYTHONPATH": str(REPO),
     }
     command = [sys.executable, "-m", f"benchmarks.{name}", *flags, *SMALL[name]]
-    if name.startswith("wait_"):
+    if name.startswith("wait_") or name == "watchers":
         command += ["--log-file", str(tmp_path / "wait.log")]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
