@@ -9,7 +9,8 @@ or fewer when Airflow groups queued events into one run; each is in ``triggering
 Unlike the webhook example (``taptalent_on_batch_completed``) nothing has to reach Airflow from outside:
 this works behind a firewall and on managed Airflow. The price is latency (up to ``poll_interval``) and one
 request per 100 jobs a poll. The watermark (what was already reported) is kept in the asset's state store on
-Airflow 3.3, across triggerer restarts; before 3.3 give the trigger a ``watermark_path``.
+Airflow 3.3, across triggerer restarts; before 3.3 set ``TAPTALENT_WATERMARK_PATH`` (the trigger's
+``watermark_path``: a file every triggerer reaches).
 
 Nothing is defined on Airflow 2, which has no AssetWatcher.
 """
@@ -33,8 +34,11 @@ if AIRFLOW_V_3_0_PLUS:
             AssetWatcher(
                 name="taptalent_job_updated",
                 # 30 s by default; TAPTALENT_WATCH_SECONDS sets it (the deployment tests poll every 5 s)
+                # before Airflow 3.3 (no asset state store), TAPTALENT_WATERMARK_PATH names the watermark's file
                 trigger=TapTalentEventTrigger(
-                    "job_updated", poll_interval=float(os.environ.get("TAPTALENT_WATCH_SECONDS", 30))
+                    "job_updated",
+                    poll_interval=float(os.environ.get("TAPTALENT_WATCH_SECONDS", 30)),
+                    watermark_path=os.environ.get("TAPTALENT_WATERMARK_PATH"),
                 ),
             )
         ],
