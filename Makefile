@@ -20,16 +20,18 @@ UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: observability-tools browser-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate demo sandbox airflow bench reliability lock clean
+.PHONY: observability-tools browser-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check demo sandbox airflow bench reliability lock clean
 
 help:
 	@echo "make demo         the sandbox + Airflow on SQLite + three of the five example DAGs, end to end"
+	@echo "make check        the edit-test loop: lint, types, the unit suite"
 	@echo "make test         lint, types, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS))"
 	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:$(SANDBOX_PORT))"
 	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox (PORT=, SANDBOX_PORT=)"
 	@echo "make test-distributed  CeleryExecutor, PostgreSQL, Redis, two workers: kills and races, checked"
 	@echo "make bench        benchmark scripts (print tables)"
 	@echo "make generate     the method stubs and README method table, after an endpoint is declared"
+	@echo "make dist         build the sdist and wheel, check them, install the wheel fresh and run a DAG from it"
 	@echo "make reliability  fault-injection runs, with the report table"
 
 $(UV):
@@ -67,6 +69,10 @@ generate: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
+# The edit-test loop: lint, types and the unit suite (no sandbox process, no Airflow DB)
+check: lint typecheck
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/unit -m "not e2e"
+
 # promtool (Debian package prometheus) runs the alert rules' tests: installed where this is Debian and root.
 observability-tools:
 	@command -v promtool >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
@@ -86,7 +92,15 @@ browser-tools:
 		echo "chromium/chromedriver are not available here: the browser tests will be skipped"
 
 test-full: setup observability-tools browser-tools
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/distributed
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/distributed --ignore=tests/release
+
+# The distributions a user installs: sdist and wheel built, their metadata (twine), their contents, and the wheel
+# installed (not editable) in a fresh environment, where Airflow lists the provider and an example DAG runs
+dist: setup
+	rm -rf dist
+	$(UV) build --quiet --out-dir dist
+	$(VENV)/bin/twine check --strict dist/*
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/release
 
 # A CeleryExecutor deployment started by the test: PostgreSQL and Redis from wheels, 2 workers (~2 minutes)
 test-distributed: setup

@@ -6,4 +6,4 @@ their own modules, and ``get_provider_info`` is read by Airflow's provider disco
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.3.0"

@@ -127,6 +127,13 @@ def asset_event_store() -> Any:
     return asset_manager, AssetEvent, AssetModel, create_session
 
 
+def metadata_session() -> Any:
+    """Airflow's ``create_session``: a session on the configured metadata database (Airflow 2 and 3)."""
+    from airflow.utils.session import create_session
+
+    return create_session
+
+
 def asset(uri: str) -> Any:
     """An Asset (a Dataset on Airflow 2) for ``uri``."""
     from airflow.providers.common.compat.sdk import Asset

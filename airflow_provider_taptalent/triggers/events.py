@@ -54,8 +54,7 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
 
     .. code-block:: python
 
-        from airflow.sdk import Asset, AssetWatcher
-
+        # Asset and AssetWatcher come from airflow.sdk
         jobs_changed = Asset(
             "taptalent://taptalent_default/job_updated",
             watchers=[AssetWatcher(name="taptalent_jobs", trigger=TapTalentEventTrigger("job_updated"))],

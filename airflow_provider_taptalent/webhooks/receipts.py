@@ -40,9 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "prune" and not args.days > 0:
         parser.error(f"--days must be more than 0, not {args.days}")
 
-    from airflow.utils.session import create_session  # Airflow 2 and 3: the configured metadata database
+    from airflow_provider_taptalent._compat import metadata_session
 
-    with create_session() as session:
+    with metadata_session()() as session:
         bind = session.get_bind()
     if args.command == "create":
         made = create_receipts_table(bind)
