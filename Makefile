@@ -20,12 +20,12 @@ UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: observability-tools browser-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check demo sandbox airflow bench reliability lock clean
+.PHONY: observability-tools browser-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check test-integration demo sandbox airflow bench reliability lock clean
 
 help:
 	@echo "make demo         the sandbox + Airflow on SQLite + three of the five example DAGs, end to end"
 	@echo "make check        the edit-test loop: lint, types, the unit suite"
-	@echo "make test         lint, types, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS))"
+	@echo "make test         check, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS)), dist"
 	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:$(SANDBOX_PORT))"
 	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox (PORT=, SANDBOX_PORT=)"
 	@echo "make test-distributed  CeleryExecutor, PostgreSQL, Redis, two workers: kills and races, checked"
@@ -91,8 +91,11 @@ browser-tools:
 	@command -v chromedriver >/dev/null 2>&1 && echo "chromium: $$(command -v chromium), chromedriver: $$(command -v chromedriver)" || \
 		echo "chromium/chromedriver are not available here: the browser tests will be skipped"
 
-test-full: setup observability-tools browser-tools
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/distributed --ignore=tests/release
+# Everything on this Airflow: the edit-test loop (check), then the sandbox, end-to-end, reliability and deployment suites
+test-full: check test-integration
+
+test-integration: setup observability-tools browser-tools
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/unit --ignore=tests/distributed --ignore=tests/release
 
 # The distributions a user installs: sdist and wheel built, their metadata (twine), their contents, and the wheel
 # installed (not editable) in a fresh environment, where Airflow lists the provider and an example DAG runs
@@ -123,7 +126,7 @@ test-python: .pyvenv-$(P)/.installed
 test-pythons:
 	@for p in $(PYTHON_VERSIONS); do echo "== Python $$p, Airflow $(AIRFLOW_VERSION)"; $(MAKE) --no-print-directory test-python P=$$p || exit 1; done
 
-test: lint typecheck test-full test-distributed test-matrix test-pythons
+test: test-full test-distributed test-matrix test-pythons dist
 
 demo: setup
 	$(VENV)/bin/python scripts/demo.py

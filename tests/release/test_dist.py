@@ -72,7 +72,12 @@ def test_the_installed_wheel_is_found_by_airflow_and_runs_an_example_dag(tmp_pat
     env = {
         key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "PYTHONPATH", "VIRTUAL_ENV"))
     }
-    env.update({"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"})
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "taptalent_api_health.py").write_text((REPO / "example_dags" / "taptalent_api_health.py").read_text())
+    env.update(
+        {"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__DAGS_FOLDER": str(dags)}
+    )
     providers = subprocess.run(
         [str(bin_dir / "airflow"), "providers", "list", "--output", "json"],
         env=env, capture_output=True, text=True, check=True, cwd=tmp_path, timeout=300,
@@ -80,16 +85,16 @@ def test_the_installed_wheel_is_found_by_airflow_and_runs_an_example_dag(tmp_pat
     listed = {p["package_name"]: p["version"] for p in json.loads(providers.stdout)}
     assert listed.get("airflow-provider-taptalent") == __version__, listed
     script = f"""
-import importlib.util, json, os, sys
+import json, os
 import airflow_provider_taptalent
 assert "site-packages" in airflow_provider_taptalent.__file__, airflow_provider_taptalent.__file__
+from airflow.dag_processing.dagbag import DagBag
 from airflow_provider_taptalent.sandbox.testing import run_sandbox
 with run_sandbox() as sandbox:
     os.environ.update(sandbox.airflow_env())
-    spec = importlib.util.spec_from_file_location("health", {str(REPO / "example_dags" / "taptalent_api_health.py")!r})
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    run = module.dag.test()
+    bag = DagBag(dag_folder={str(dags)!r})
+    assert not bag.import_errors, bag.import_errors
+    run = bag.dags["taptalent_api_health"].test()
     print(json.dumps({{"state": str(run.state)}}))
 """
     subprocess.run([str(bin_dir / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True, cwd=tmp_path)
