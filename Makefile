@@ -20,17 +20,18 @@ UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: observability-tools browser-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check test-integration demo sandbox airflow bench reliability lock clean
+.PHONY: observability-tools browser-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check test-integration docs demo sandbox airflow bench reliability lock clean
 
 help:
-	@echo "make demo         the sandbox + Airflow on SQLite + three of the five example DAGs, end to end"
+	@echo "make demo         the sandbox + Airflow on SQLite + three of the six example DAGs, end to end"
 	@echo "make check        the edit-test loop: lint, types, the unit suite"
 	@echo "make test         check, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS)), dist"
 	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:$(SANDBOX_PORT))"
 	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox (PORT=, SANDBOX_PORT=)"
 	@echo "make test-distributed  CeleryExecutor, PostgreSQL, Redis, two workers: kills and races, checked"
 	@echo "make bench        benchmark scripts (print tables)"
-	@echo "make generate     the method stubs and README method table, after an endpoint is declared"
+	@echo "make generate     the method stubs and the docs' method table, after an endpoint is declared"
+	@echo "make docs         the docs site into site/ (warnings are errors)"
 	@echo "make dist         build the sdist and wheel, check them, install the wheel fresh and run a DAG from it"
 	@echo "make reliability  fault-injection runs, with the report table"
 
@@ -62,7 +63,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m scripts.api_surface --check
 
-# The typed method stubs and the README's method table, from the endpoint declarations
+# The typed method stubs and the docs' method table, from the endpoint declarations
 generate: setup
 	$(VENV)/bin/python -m scripts.api_surface
 
@@ -97,6 +98,10 @@ test-full: check test-integration
 test-integration: setup observability-tools browser-tools
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/unit --ignore=tests/distributed --ignore=tests/release
 
+# The docs site (docs/, mkdocs.yml) into site/, warnings as errors: open site/index.html
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
 # The distributions a user installs: sdist and wheel built, their metadata (twine), their contents, and the wheel
 # installed (not editable) in a fresh environment, where Airflow lists the provider and an example DAG runs
 dist: setup
@@ -126,7 +131,7 @@ test-python: .pyvenv-$(P)/.installed
 test-pythons:
 	@for p in $(PYTHON_VERSIONS); do echo "== Python $$p, Airflow $(AIRFLOW_VERSION)"; $(MAKE) --no-print-directory test-python P=$$p || exit 1; done
 
-test: test-full test-distributed test-matrix test-pythons dist
+test: test-full test-distributed test-matrix test-pythons dist docs
 
 demo: setup
 	$(VENV)/bin/python scripts/demo.py

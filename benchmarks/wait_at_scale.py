@@ -13,7 +13,7 @@ itself costs here: 1,000 waits polling every 5 s are 200 requests a second, and 
 the same requests handed to httpx's async transport directly (no client: "the floor") 15-18%; the
 triggers, which send through ``httpx.AsyncClient`` and add retries, parsing, logging and metrics, about 1.1x
 bare httpx. A cheaper
-HTTP stack, fewer polls (ETA-aware waits: ``benchmarks/wait_eta.py``) or none (webhooks: see the README)
+HTTP stack, fewer polls (ETA-aware waits: ``benchmarks/wait_eta.py``) or none (webhooks: docs/howto/webhooks.md)
 is what would lower it.
 Run: ``python -m benchmarks.wait_at_scale [--triggers 1000] [--seconds 40]``.
 """

@@ -43,9 +43,11 @@ with DAG(
         "state_path": Param(DEFAULT_STATE, type="string", description="Where the sync state lives"),
     },
 ) as dag:
+    # --8<-- [start:sync_jobs]
     TapTalentSyncJobsOperator(
         task_id="sync_jobs",
         jobs="{{ params.jobs_export }}",
         state_path="{{ params.state_path }}",
         retries=2,
     )
+    # --8<-- [end:sync_jobs]

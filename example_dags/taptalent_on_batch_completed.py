@@ -41,6 +41,7 @@ def completed_batch_ids(events_by_asset: dict[Any, list[Any]]) -> list[Any]:
     return ids
 
 
+# --8<-- [start:on_batch_completed]
 with DAG(
     dag_id="taptalent_on_batch_completed",
     description="Fetch candidates when a TapTalent batch completes (webhook -> Asset event)",
@@ -67,3 +68,4 @@ with DAG(
         batch_ids=batches_that_completed(),
         output_path=str(OUTPUT),
     )
+# --8<-- [end:on_batch_completed]

@@ -28,6 +28,7 @@ if AIRFLOW_V_3_0_PLUS:
 
     from airflow_provider_taptalent.triggers.events import TapTalentEventTrigger
 
+    # --8<-- [start:jobs_changed]
     JOBS_CHANGED = Asset(
         "taptalent://taptalent_default/job_updated",
         watchers=[
@@ -43,6 +44,7 @@ if AIRFLOW_V_3_0_PLUS:
             )
         ],
     )
+    # --8<-- [end:jobs_changed]
 
     def changed_jobs(events_by_asset: Any) -> list[dict[str, Any]]:
         """The watcher's payloads (``kind``, ``id``, ``at``, ``key``) among the events that started the run,

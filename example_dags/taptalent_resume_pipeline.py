@@ -54,6 +54,7 @@ with DAG(
     },
     render_template_as_native_obj=True,
 ) as dag:
+    # --8<-- [start:create_job]
     create_job = TapTalentCreateJobOperator(
         task_id="create_job",
         job={
@@ -65,11 +66,15 @@ with DAG(
             "status": "ACTIVE",
         },
     )
+    # --8<-- [end:create_job]
+    # --8<-- [start:upload_resumes]
     upload = TapTalentBulkUploadResumesOperator(
         task_id="upload_resumes",
         resume_urls="{{ params.resume_list }}",
         batch_size=100,  # small batches to show the split; the default is the account's limit (5,000)
     )
+    # --8<-- [end:upload_resumes]
+    # --8<-- [start:wait_for_parsing]
     wait = TapTalentBatchSensor(
         task_id="wait_for_parsing",
         batch_ids=upload.output,
@@ -78,11 +83,14 @@ with DAG(
         timeout=3600,
         max_failed_ratio=0.5,
     )
+    # --8<-- [end:wait_for_parsing]
+    # --8<-- [start:fetch_candidates]
     fetch = TapTalentFetchCandidatesOperator(
         task_id="fetch_candidates",
         batch_ids=wait.output,
         output_path=OUTPUT_PATH,
     )
+    # --8<-- [end:fetch_candidates]
 
     @task
     def report(batches: list[dict[str, Any]], written: dict[str, Any]) -> dict[str, Any]:

@@ -90,7 +90,7 @@ def main() -> int:
         print("  password: in the first of these files that exists (Airflow writes it on first start):")
         for path in password_files(HOME):
             print(f"    {path}")
-        # The metadata DB, then the webhook receipts table beside it (an explicit step: README, Production)
+        # The metadata DB, then the webhook receipts table beside it (an explicit step: docs/howto/webhooks.md)
         subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
         receipts = [str(BIN / "python"), "-m", "airflow_provider_taptalent.webhooks.receipts", "create"]
         subprocess.run(receipts, env=env, check=True)

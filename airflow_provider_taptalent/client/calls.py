@@ -8,7 +8,7 @@ the package writes a path or a method. Names (``jobs_get``) are valid metric nam
 A plain call (its path parameters in, its answer out: a read of one resource, a listing without
 parameters, a delete) needs nothing but its declaration: ``op="get_team"`` makes it a client and hook
 method, sync and async (:mod:`.operations` builds it). Calls with input rules, paging or recovery have an
-operation written for them. ``make generate`` then writes the typed method stubs and the README's table.
+operation written for them. ``make generate`` then writes the typed method stubs and the docs' method table.
 """
 
 from __future__ import annotations
@@ -212,5 +212,5 @@ ASSESSMENT_FLOWS_CREATE = Endpoint(
     spec="A12",
 )  # fmt: skip
 
-#: every call, by name: the README's table and the tests walk it
+#: every call, by name: the docs' method table and the tests walk it
 ENDPOINTS: dict[str, Endpoint[Any]] = {e.name: e for e in list(globals().values()) if isinstance(e, Endpoint)}

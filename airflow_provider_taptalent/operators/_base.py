@@ -10,6 +10,7 @@ from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.utils.failures import fail_without_retry
 
 DEFAULT_MATCH_FIELDS = ("title", "city", "state", "country")
+DEFAULT_CONN_ID = TapTalentHook.default_conn_name
 #: candidates a task may return through XCom; more must go to a file (XCom is not a data store)
 MAX_CANDIDATES_IN_XCOM = 1000
 
@@ -19,7 +20,7 @@ class _TapTalentOperator(BaseOperator):
 
     ui_color = "#e8f0fe"
 
-    def __init__(self, *, taptalent_conn_id: str = TapTalentHook.default_conn_name, **kwargs: Any) -> None:
+    def __init__(self, *, taptalent_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.taptalent_conn_id = taptalent_conn_id
 

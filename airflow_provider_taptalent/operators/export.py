@@ -9,7 +9,7 @@ from typing import Any
 from airflow_provider_taptalent._compat import Context
 from airflow_provider_taptalent.client import contract as _api
 from airflow_provider_taptalent.client.errors import TapTalentInputError
-from airflow_provider_taptalent.operators._base import _TapTalentOperator
+from airflow_provider_taptalent.operators._base import DEFAULT_CONN_ID, _TapTalentOperator
 from airflow_provider_taptalent.utils import export as _export
 from airflow_provider_taptalent.utils import lineage as _lineage
 from airflow_provider_taptalent.utils.outputs import FORMATS, record_writer
@@ -85,9 +85,10 @@ class TapTalentExportOperator(_TapTalentOperator):
         include_match: bool = False,
         per_page: int = _api.MAX_PER_PAGE,
         max_concurrency: int = 4,
+        taptalent_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(taptalent_conn_id=taptalent_conn_id, **kwargs)
         _api.check_per_page(per_page)
         self.per_page = per_page
         if format not in FORMATS:

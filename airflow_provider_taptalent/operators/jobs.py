@@ -9,7 +9,7 @@ from airflow_provider_taptalent._compat import Context, distributed_executors
 from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError
 from airflow_provider_taptalent.client.models import JobCreate
 from airflow_provider_taptalent.client.models.jobs import wire_name
-from airflow_provider_taptalent.operators._base import DEFAULT_MATCH_FIELDS, _TapTalentOperator
+from airflow_provider_taptalent.operators._base import DEFAULT_CONN_ID, DEFAULT_MATCH_FIELDS, _TapTalentOperator
 from airflow_provider_taptalent.operators.links import TapTalentJobLink, push_job_link
 from airflow_provider_taptalent.utils import batches as _batches
 from airflow_provider_taptalent.utils import lineage as _lineage
@@ -56,9 +56,10 @@ class TapTalentCreateJobOperator(_TapTalentOperator):
         idempotency_key: str | None = None,
         skip_if_exists: bool = True,
         match_fields: Sequence[str] = DEFAULT_MATCH_FIELDS,
+        taptalent_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(taptalent_conn_id=taptalent_conn_id, **kwargs)
         self.job = job
         self.idempotency_key = idempotency_key
         self.skip_if_exists = skip_if_exists
@@ -167,11 +168,12 @@ class TapTalentSyncJobsOperator(_TapTalentOperator):
         max_concurrency: int = 4,
         changes_path: str | None = None,
         allow_local_state: bool = False,
+        taptalent_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         # One run at a time per task: overlapping runs (a manual run beside a scheduled one) queue up.
         kwargs.setdefault("max_active_tis_per_dag", 1)
-        super().__init__(**kwargs)
+        super().__init__(taptalent_conn_id=taptalent_conn_id, **kwargs)
         if conflict_policy not in CONFLICT_POLICIES:
             raise ValueError(f"conflict_policy must be one of {', '.join(CONFLICT_POLICIES)}, not {conflict_policy!r}")
         _batches.check_ratio(max_failed_ratio)

@@ -12,7 +12,7 @@ from airflow_provider_taptalent._compat import Context, default_deferrable
 from airflow_provider_taptalent.client import contract as _api
 from airflow_provider_taptalent.client.errors import TapTalentError, TapTalentInputError, TapTalentTimeoutError
 from airflow_provider_taptalent.client.models import Candidate
-from airflow_provider_taptalent.operators._base import MAX_CANDIDATES_IN_XCOM, _TapTalentOperator
+from airflow_provider_taptalent.operators._base import DEFAULT_CONN_ID, MAX_CANDIDATES_IN_XCOM, _TapTalentOperator
 from airflow_provider_taptalent.operators.links import TapTalentJobLink, push_job_link
 from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
 from airflow_provider_taptalent.utils import batches as _batches
@@ -81,9 +81,10 @@ class TapTalentBulkUploadResumesOperator(_TapTalentOperator):
         timeout: float = 24 * 3600,
         max_failed_ratio: float | None = None,
         job_id: Any = None,
+        taptalent_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(taptalent_conn_id=taptalent_conn_id, **kwargs)
         _batches.check_ratio(max_failed_ratio)
         self.job_id = job_id
         if job_id is None:  # nothing to link to: no empty "Extra Links" heading in the UI
@@ -194,9 +195,10 @@ class TapTalentFetchCandidatesOperator(_TapTalentOperator):
         per_page: int = _api.MAX_PER_PAGE,
         max_concurrency: int = 4,
         include_match: bool = False,
+        taptalent_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(taptalent_conn_id=taptalent_conn_id, **kwargs)
         _api.check_per_page(per_page)
         self.include_match = include_match
         self.batch_ids = batch_ids

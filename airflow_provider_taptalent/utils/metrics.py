@@ -5,7 +5,7 @@ its plain name with tags for OpenTelemetry and Datadog- or InfluxDB-style StatsD
 carries the dimensions itself (``taptalent.api.request.jobs_get.GET.200.<conn_id>``) for plain StatsD, which
 drops tags; nothing without a backend. (Sending both forms counted a metric twice, or, where a mapping dropped
 one form, lost it: review 2026-12-02 #39.) Every name part is made of the characters Airflow's stat-name
-validator allows, so no metric is dropped. The README lists them.
+validator allows, so no metric is dropped. docs/metrics.md lists them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Every bad input a user can give, in one table: a clear error naming the field, before any request.
 
-Each row also names the line of README.md's troubleshooting table that explains it, so the docs cannot
-drift away from the errors.
+Each row also names the line of the docs' troubleshooting table (docs/troubleshooting.md) that explains
+it, so the docs cannot drift away from the errors.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from tests.conftest import LIVE_KEY, REPO, TEST_KEY
 pytestmark = [pytest.mark.reliability]
 JOB = {"title": "Data Engineer", "city": "Berlin", "state": "Berlin", "country": "Germany"}
 CONTEXT = {"ti": SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1, xcom_push=lambda **kw: None)}
-TROUBLESHOOTING = REPO.joinpath("README.md").read_text().split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+TROUBLESHOOTING = REPO.joinpath("docs", "troubleshooting.md").read_text()
 
 
 @dataclass

@@ -65,6 +65,8 @@ class Candidate(WireModel):
 
 
 class BatchPagination(WireModel):
+    """Where a page of a batch's candidates lies (A7)."""
+
     page_number: int = 1
     per_page: int = 10
     total_candidates: int = 0

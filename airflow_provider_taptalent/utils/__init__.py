@@ -1,0 +1,1 @@
+"""Airflow-side helpers of the operators, sensors and triggers (ARCHITECTURE.md lists them)."""

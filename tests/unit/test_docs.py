@@ -1,0 +1,66 @@
+"""The docs site (mkdocs.yml, docs/): it builds with warnings as errors, every code include resolves to an
+example DAG's marked section, and every public name has a reference entry."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+INCLUDE = re.compile(r'^--8<-- "([^":]+)(?::([\w-]+))?"$', re.M)
+PUBLIC = [
+    "airflow_provider_taptalent.operators.jobs.TapTalentCreateJobOperator",
+    "airflow_provider_taptalent.operators.jobs.TapTalentSyncJobsOperator",
+    "airflow_provider_taptalent.operators.export.TapTalentExportOperator",
+    "airflow_provider_taptalent.operators.resumes.TapTalentBulkUploadResumesOperator",
+    "airflow_provider_taptalent.operators.resumes.TapTalentFetchCandidatesOperator",
+    "airflow_provider_taptalent.operators.links.TapTalentJobLink",
+    "airflow_provider_taptalent.sensors.taptalent.TapTalentBatchSensor",
+    "airflow_provider_taptalent.triggers.taptalent.TapTalentBatchTrigger",
+    "airflow_provider_taptalent.triggers.events.TapTalentEventTrigger",
+    "airflow_provider_taptalent.hooks.taptalent.TapTalentHook",
+    "airflow_provider_taptalent.client.client.TapTalentClient",
+    "airflow_provider_taptalent.client.settings.settings_from_connection",
+    "airflow_provider_taptalent.webhooks.verify.verify_delivery",
+    "airflow_provider_taptalent.webhooks.app.create_app",
+    "airflow_provider_taptalent.webhooks.batch_asset",
+]
+
+
+def test_every_include_names_a_marked_section_of_a_file_in_the_repository():
+    includes = [(page, *m) for page in (REPO / "docs").rglob("*.md") for m in INCLUDE.findall(page.read_text())]
+    assert len(includes) >= 8
+    for page, path, section in includes:
+        source = REPO / path
+        assert source.is_file(), f"{page.name}: {path} does not exist"
+        if section:
+            text = source.read_text()
+            start, end = f"--8<-- [start:{section}]", f"--8<-- [end:{section}]"
+            assert start in text and end in text, f"{page.name}: {path} has no section {section}"
+            assert text.index(end) - text.index(start) > len(start) + 20, f"{page.name}: {path}:{section} is empty"
+
+
+def test_the_site_builds_strictly_and_every_public_name_has_its_reference_entry(tmp_path):
+    pytest.importorskip("mkdocs", reason="the docs extra (make setup installs it)")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    html = "".join(page.read_text() for page in (tmp_path / "reference").rglob("*.html"))
+    missing = [name for name in PUBLIC if f'id="{name}"' not in html]
+    from airflow_provider_taptalent import exceptions, models
+
+    missing += [
+        f"exceptions.{n}" for n in exceptions.__all__ if f'id="airflow_provider_taptalent.exceptions.{n}"' not in html
+    ]
+    missing += [f"models.{n}" for n in models.__all__ if f'id="airflow_provider_taptalent.models.{n}"' not in html]
+    assert missing == []
+    from airflow_provider_taptalent.client.operations import REGISTRY
+
+    hook_page = (tmp_path / "reference" / "hook" / "index.html").read_text()
+    assert [name for name in REGISTRY if f"<code>{name}(" not in hook_page] == []  # the generated table
