@@ -64,3 +64,11 @@ def test_the_site_builds_strictly_and_every_public_name_has_its_reference_entry(
 
     hook_page = (tmp_path / "reference" / "hook" / "index.html").read_text()
     assert [name for name in REGISTRY if f"<code>{name}(" not in hook_page] == []  # the generated table
+
+
+def test_the_provider_infos_how_to_guides_are_pages_of_the_docs():
+    from airflow_provider_taptalent.get_provider_info import get_provider_info
+
+    (integration,) = get_provider_info()["integrations"]
+    pages = [url.rsplit("/docs/", 1)[1] for url in integration["how-to-guide"]]
+    assert pages and all((REPO / "docs" / page).is_file() for page in pages), pages
