@@ -42,18 +42,18 @@ $(UV):
 # One environment per Airflow version: .venv for the main one, .venv-<version> for the matrix.
 $(VENV)/.installed: $(UV) pyproject.toml $(CONSTRAINTS)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
-	VIRTUAL_ENV=$(VENV) $(UV_INSTALL) -c $(CONSTRAINTS) -e '.[dev,sandbox,integration]'
+	VIRTUAL_ENV=$(VENV) $(UV_INSTALL) -c $(CONSTRAINTS) -e '.[sandbox]' --group dev --group integration
 	touch $@
 
 .venv-%/.installed: $(UV) pyproject.toml constraints/airflow-%.txt
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-$*
-	VIRTUAL_ENV=.venv-$* $(UV_INSTALL) -c constraints/airflow-$*.txt -e '.[dev,sandbox]'
+	VIRTUAL_ENV=.venv-$* $(UV_INSTALL) -c constraints/airflow-$*.txt -e '.[sandbox]' --group dev
 	touch $@
 
 # One environment per extra Python version, on the main Airflow: .pyvenv-<python>.
 .pyvenv-%/.installed: $(UV) pyproject.toml constraints/airflow-$(AIRFLOW_VERSION)-py%.txt
 	$(UV) venv --quiet --allow-existing --python "$$(scripts/find_python.sh $*)" .pyvenv-$*
-	VIRTUAL_ENV=.pyvenv-$* $(UV_INSTALL) -c constraints/airflow-$(AIRFLOW_VERSION)-py$*.txt -e '.[dev,sandbox]'
+	VIRTUAL_ENV=.pyvenv-$* $(UV_INSTALL) -c constraints/airflow-$(AIRFLOW_VERSION)-py$*.txt -e '.[sandbox]' --group dev
 	touch $@
 
 setup: $(VENV)/.installed
@@ -156,13 +156,13 @@ lock: $(UV)
 		echo "apache-airflow==$$v" > .lock-pin.txt; \
 		if [ -f constraints/pins/airflow-$$v.in ]; then cat constraints/pins/airflow-$$v.in >> .lock-pin.txt; fi; \
 		$(UV) pip compile --quiet --no-header --annotation-style line --python-version 3.11 \
-			--extra dev --extra sandbox $$([ $$v = $(AIRFLOW_VERSION) ] && echo --extra integration) \
+			--group dev --extra sandbox $$([ $$v = $(AIRFLOW_VERSION) ] && echo --group integration) \
 			-c .lock-pin.txt -o constraints/airflow-$$v.txt pyproject.toml || exit 1; \
 	done
 	@for p in $(PYTHON_VERSIONS); do \
 		echo "apache-airflow==$(AIRFLOW_VERSION)" > .lock-pin.txt; \
 		$(UV) pip compile --quiet --no-header --annotation-style line --python-version $$p \
-			--extra dev --extra sandbox -c .lock-pin.txt -o constraints/airflow-$(AIRFLOW_VERSION)-py$$p.txt pyproject.toml || exit 1; \
+			--group dev --extra sandbox -c .lock-pin.txt -o constraints/airflow-$(AIRFLOW_VERSION)-py$$p.txt pyproject.toml || exit 1; \
 	done; rm -f .lock-pin.txt
 
 clean:

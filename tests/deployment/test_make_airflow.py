@@ -101,7 +101,7 @@ def local(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(local, tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (the [integration] extra)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (the integration dependency group)")
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not chromium or not driver:
         pytest.skip("Debian's chromium and chromium-driver are not installed (make test installs them as root)")

@@ -40,6 +40,8 @@ def test_the_wheel_holds_the_package_its_types_license_and_entry_points_and_noth
     assert "airflow_provider_taptalent/py.typed" in names
     assert "airflow_provider_taptalent/client/methods.pyi" in names
     assert f"{info}/licenses/LICENSE" in names and "License-Expression: Apache-2.0" in metadata
+    extras = {line.split(":", 1)[1].strip() for line in metadata.splitlines() if line.startswith("Provides-Extra:")}
+    assert extras == {"sandbox", "parquet", "openlineage"}, extras  # development groups are not published
     assert "provider_info = airflow_provider_taptalent.get_provider_info:get_provider_info" in entry_points
     assert "taptalent_webhooks = airflow_provider_taptalent.webhooks.plugin:TapTalentWebhooksPlugin" in entry_points
     assert "taptalent-sandbox" in entry_points
