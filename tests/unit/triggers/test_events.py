@@ -10,12 +10,16 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS
 from airflow_provider_taptalent.exceptions import TapTalentAuthenticationError, TapTalentConfigurationError
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.triggers import events as _events
 from airflow_provider_taptalent.triggers.events import STATE_KEY, TapTalentEventTrigger
 from airflow_provider_taptalent.utils import metrics
 from tests.conftest import set_connection
+
+#: the trigger exists on Airflow 3 only (AssetWatcher); its refusal on Airflow 2 is tested below
+airflow_3 = pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="AssetWatchers are Airflow 3's")
 
 
 @pytest.fixture
@@ -99,6 +103,7 @@ async def _in_thread(call: Callable[[], Any]) -> Any:
     return await asyncio.to_thread(call)
 
 
+@airflow_3
 async def test_each_job_update_fires_once_across_a_triggerer_restart(history, monkeypatch):
     hook = TapTalentHook()
     jobs = sorted(job.id for job in await _in_thread(lambda: list(hook.iter_jobs())))
@@ -124,6 +129,7 @@ async def test_each_job_update_fires_once_across_a_triggerer_restart(history, mo
     await again.kill()
 
 
+@airflow_3
 async def test_events_not_yet_saved_are_delivered_again_never_lost(history, monkeypatch):
     """Killed within the poll interval after its events, before the watermark is saved: at least once."""
     hook = TapTalentHook()
@@ -140,6 +146,7 @@ async def test_events_not_yet_saved_are_delivered_again_never_lost(history, monk
     await again.kill()
 
 
+@airflow_3
 @pytest.mark.jobs(150)  # more than a page
 async def test_created_jobs_and_candidates_cost_one_request_a_poll_while_nothing_changes(history, monkeypatch):
     hook = TapTalentHook()
@@ -164,6 +171,7 @@ async def test_created_jobs_and_candidates_cost_one_request_a_poll_while_nothing
     await watcher.kill()
 
 
+@airflow_3
 async def test_scores_that_become_available_fire_once_per_job_candidate(sandbox_conn, sandbox, monkeypatch):
     hook = TapTalentHook()
     job_id = (await _in_thread(lambda: hook.create_job(JOB))).id
@@ -187,6 +195,7 @@ async def test_scores_that_become_available_fire_once_per_job_candidate(sandbox_
     await watcher.kill()
 
 
+@airflow_3
 async def test_a_refused_key_stops_the_watcher_loudly(monkeypatch, caplog, sandbox):
     set_connection(monkeypatch, password="sk_test_" + "Z" * 22, host=sandbox.url)
     counted: list[str] = []
@@ -198,6 +207,7 @@ async def test_a_refused_key_stops_the_watcher_loudly(monkeypatch, caplog, sandb
     assert counted.count("taptalent.watcher.error") == 1
 
 
+@airflow_3
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
@@ -219,6 +229,7 @@ def test_on_airflow_2_the_trigger_names_the_version_and_the_alternatives(monkeyp
         TapTalentEventTrigger("job_created")
 
 
+@airflow_3
 def test_the_trigger_serializes_to_json_primitives_and_back():
     trigger = TapTalentEventTrigger("job_candidate_scored", "tt", 45.0, job_id=7, watermark_path="/tmp/w.json")
     path, kwargs = trigger.serialize()
@@ -226,6 +237,7 @@ def test_the_trigger_serializes_to_json_primitives_and_back():
     assert TapTalentEventTrigger(**kwargs).serialize() == (path, kwargs)
 
 
+@airflow_3
 async def test_without_a_state_store_the_watermark_lives_in_watermark_path(history, monkeypatch, tmp_path):
     hook = TapTalentHook()
     job_id = (await _in_thread(lambda: next(hook.iter_jobs()))).id
