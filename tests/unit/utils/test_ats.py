@@ -1,4 +1,4 @@
-"""The job sync on real job-board export shapes (tests/unit/fixtures/ats/README.md says where each shape is
+"""The job sync on real job-board export shapes (tests/unit/utils/fixtures/ats/README.md says where each shape is
 documented), the mapping helpers, and what the sync does when sources lack update times or overlap."""
 
 from __future__ import annotations
