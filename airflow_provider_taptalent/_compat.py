@@ -59,13 +59,13 @@ from packaging.version import Version
 
 _BASE_VERSION = Version(Version(AIRFLOW_VERSION).base_version)
 AIRFLOW_V_3_0_PLUS = Version("3.0.0") <= _BASE_VERSION
-#: 3.3 redacts every password field a provider's form declares (before: only extras named like a secret)
-AIRFLOW_V_3_3_PLUS = Version("3.3.0") <= _BASE_VERSION
+#: 3.1 redacts every password field a provider's form declares (before: only extras named like a secret)
+AIRFLOW_V_3_1_PLUS = Version("3.1.0") <= _BASE_VERSION
 
 __all__ = [
     "AIRFLOW_VERSION",
     "AIRFLOW_V_3_0_PLUS",
-    "AIRFLOW_V_3_3_PLUS",
+    "AIRFLOW_V_3_1_PLUS",
     "AirflowFailException",
     "AirflowSensorTimeout",
     "BaseEventTrigger",

@@ -28,7 +28,7 @@ def test_item4_the_webhook_secret_is_redacted_by_airflows_own_connection_api():
     )
     shown = json.loads(response.extra)
     assert shown == {"webhook_secret": "***", "previous_webhook_secret": "***", "timeout": 30}
-    from airflow_provider_taptalent._compat import AIRFLOW_V_3_3_PLUS
+    from airflow_provider_taptalent._compat import AIRFLOW_V_3_1_PLUS
     from airflow_provider_taptalent._form import CONN_FIELDS
 
     secret_fields = [name for name, spec in CONN_FIELDS.items() if spec["schema"].get("format") == "password"]
@@ -38,9 +38,9 @@ def test_item4_the_webhook_secret_is_redacted_by_airflows_own_connection_api():
             {**response.model_dump(by_alias=True), "extra": json.dumps(dict.fromkeys(secret_fields, "s"))}
         ).extra
     )
-    # Before 3.3 Airflow redacts only extras named like a secret: `proxy` is not (documented in
+    # Before 3.1 Airflow redacts only extras named like a secret: `proxy` is not (documented in
     # docs/connection.md: add it to [core] sensitive_var_conn_names there)
-    exempt = set() if AIRFLOW_V_3_3_PLUS else {"proxy"}
+    exempt = set() if AIRFLOW_V_3_1_PLUS else {"proxy"}
     assert {name for name, value in shown.items() if value != "***"} == exempt
 
 
