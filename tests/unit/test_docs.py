@@ -44,6 +44,11 @@ def test_every_include_names_a_marked_section_of_a_file_in_the_repository():
             assert text.index(end) - text.index(start) > len(start) + 20, f"{page.name}: {path}:{section} is empty"
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="the site is built on the main Python (3.11): on 3.10 the newest mkdocstrings and pymdown-extensions "
+    "do not pair (measured on the Python 3.10 leg)",
+)
 def test_the_site_builds_strictly_and_every_public_name_has_its_reference_entry(tmp_path):
     pytest.importorskip("mkdocs", reason="the docs extra (make setup installs it)")
     done = subprocess.run(
