@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 KINDS = ("job_created", "job_updated", "candidate_created", "job_candidate_scored")
@@ -55,7 +55,7 @@ def _event(kind: str, record_id: Any, at: float, conn_id: str, **more: Any) -> d
     return {
         "kind": kind,
         "id": record_id,
-        "at": datetime.fromtimestamp(at).astimezone().isoformat(),
+        "at": datetime.fromtimestamp(at, timezone.utc).isoformat(),  # UTC, whatever the triggerer's zone
         "key": f"{kind}:{record_id}:{at:.0f}",
         "taptalent_conn_id": conn_id,
         **more,

@@ -255,3 +255,24 @@ async def test_without_a_state_store_the_watermark_lives_in_watermark_path(histo
     await watcher.kill()
     with pytest.raises(TapTalentConfigurationError, match="watermark_path"):
         await Watcher(TapTalentEventTrigger("job_updated"), None, monkeypatch).poll()  # type: ignore[arg-type]
+
+
+def test_an_events_time_is_utc_whatever_the_triggerers_zone():
+    """Before: the time was written in the triggerer's local zone (+05:30 here)."""
+    import os
+    import time
+
+    from airflow_provider_taptalent.utils import watching
+
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Kolkata"
+    time.tzset()
+    try:
+        event = watching._event("job_updated", 7, 1796300000.0, "taptalent_default")
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+    assert event["at"] == "2026-12-03T12:13:20+00:00" and event["key"] == "job_updated:7:1796300000"
