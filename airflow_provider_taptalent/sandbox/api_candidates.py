@@ -14,7 +14,6 @@ Where SPEC.md marks a shape [not visible], the sandbox decides, and says so here
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -54,7 +53,7 @@ async def bulk_upload_resumes(request: Request) -> Response:
             id=sandbox.store.next_id("batch"),
             company_id=company.id,
             urls=urls,
-            created=time.time(),
+            created=sandbox.store.clock.now(),
             duration=sandbox.config.batch_seconds,
             candidate_base=sandbox.store.reserve_ids("candidate", len(urls)),
             job_id=job_id,
@@ -76,7 +75,7 @@ async def get_batch(request: Request, batch_id: str) -> Response:
     batch = company.batches.get(int(batch_id)) if batch_id.isdigit() else None
     if batch is None:
         raise ApiError(404, "Batch not found.")
-    now = time.time()
+    now = sandbox.store.clock.now()
     candidates, total = sandbox.store.batch_candidates(batch, now, (page - 1) * per_page, per_page)
     data = {
         "batchId": batch.id,
@@ -110,7 +109,7 @@ async def add_candidate(request: Request) -> Response:
             return {"status": "success", "data": data}
         if isinstance(clean.get("skills"), list):
             clean["skills"] = ", ".join(clean["skills"])  # C1: arrays are stored comma-joined
-        now = time.time()
+        now = sandbox.store.clock.now()
         candidate = {"id": sandbox.store.next_id("candidate"), **clean, "createdAt": iso(now), "updatedAt": iso(now)}
         company.candidates[candidate["id"]] = candidate
         company.candidates_by_email[email] = candidate["id"]
@@ -135,7 +134,7 @@ async def list_candidates(request: Request) -> Response:
     page, per_page, errors = schemas.paging({k: v for k, v in query.items() if k in ("pageNumber", "perPage")})
     if errors:
         raise invalid(errors)
-    everyone = sandbox.store.all_candidates(company, time.time())
+    everyone = sandbox.store.all_candidates(company, sandbox.store.clock.now())
     if email := query.get("email"):
         everyone = [c for c in everyone if c.get("email", "").lower() == email.lower()]
     if batch_id := query.get("batchId"):
@@ -154,7 +153,8 @@ async def get_candidate(request: Request, candidate_id: str) -> Response:
     found = None
     if candidate_id.isdigit():
         number = int(candidate_id)
-        found = company.candidates.get(number) or sandbox.store.find_batch_candidate(company, number, time.time())
+        now = sandbox.store.clock.now()
+        found = company.candidates.get(number) or sandbox.store.find_batch_candidate(company, number, now)
     if found is None:
         raise ApiError(404, "Candidate not found.")
     return json_response({"status": "success", "data": found})

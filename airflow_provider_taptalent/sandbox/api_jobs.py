@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -47,7 +46,7 @@ async def create_job(request: Request) -> Response:
         clean, errors = schemas.job_create(body)
         if errors:
             raise invalid(errors)
-        now = int(time.time())
+        now = int(sandbox.store.clock.now())
         pipeline = next(iter(company.pipelines.values()))
         job = {
             "id": sandbox.store.next_id("job"),
@@ -85,7 +84,7 @@ async def update_job(request: Request, job_id: str) -> Response:
         raise invalid(errors)
     job = company.jobs[found]
     job.update(clean)
-    job["updatedAt"] = int(time.time())
+    job["updatedAt"] = int(sandbox.store.clock.now())
     return json_response(job)
 
 
@@ -98,7 +97,7 @@ async def bulk_fetch_job_candidates(request: Request) -> Response:
     if errors:
         raise invalid(errors)
     # Ids that are unknown, or another company's, are left out rather than failing the whole call.
-    now = time.time()
+    now = sandbox.store.clock.now()
     wanted = [int(i) for i in ids if str(i).isdigit()]
     found = [view for i in wanted if (view := sandbox.store.find_job_candidate(company, i, now)) is not None]
     return json_response({"status": "success", "data": found})

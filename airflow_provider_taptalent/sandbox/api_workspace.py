@@ -11,7 +11,6 @@ Sandbox decisions where SPEC.md is [not visible]:
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -73,7 +72,7 @@ async def create_pipeline(request: Request) -> Response:
     body, raw = await sandbox.read_json(request)
 
     def handle() -> dict[str, Any]:
-        pipeline = new_pipeline(sandbox.store, _pipeline_name(body), time.time())
+        pipeline = new_pipeline(sandbox.store, _pipeline_name(body), sandbox.store.clock.now())
         company.pipelines[pipeline["id"]] = pipeline
         return {"status": "success", "data": pipeline}
 
@@ -86,7 +85,7 @@ async def rename_pipeline(request: Request, pipeline_id: str) -> Response:
     company = sandbox.authenticate(request)
     pipeline = _pipeline(company, pipeline_id)
     body, _ = await sandbox.read_json(request)
-    pipeline.update(name=_pipeline_name(body), updatedAt=iso(time.time()))
+    pipeline.update(name=_pipeline_name(body), updatedAt=iso(sandbox.store.clock.now()))
     return _ok(pipeline)
 
 
@@ -100,7 +99,7 @@ async def upsert_stage(request: Request) -> Response:
         raise invalid(errors)
     pipeline = _pipeline(company, clean["pipelineId"])
     stages: list[dict[str, Any]] = pipeline["stages"]
-    stamp = iso(time.time())
+    stamp = iso(sandbox.store.clock.now())
     if "stageId" in clean:
         stage = next((s for s in stages if s["id"] == clean["stageId"]), None)
         if stage is None:

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import math
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -38,7 +37,7 @@ class Sandbox:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.store = Store(config.seed, config.rate_limit, config.history)
-        self.webhooks = WebhookDispatcher(config.webhooks, config.seed)
+        self.webhooks = WebhookDispatcher(config.webhooks, config.seed, self.store.clock)
         self.primary_key = people.api_key(config.seed, "company-1")
         self.secondary_key = people.api_key(config.seed, "company-2")
         self.store.add_key(self.primary_key, 1)
@@ -81,7 +80,7 @@ class Sandbox:
                 400, "Invalid Idempotency-Key.", details={"Idempotency-Key": "1 to 255 printable ASCII characters"}
             )
         fingerprint = hashlib.sha256(request.method.encode() + request.url.path.encode() + b"\0" + raw).hexdigest()
-        now = time.time()
+        now = self.store.clock.now()
         earlier = company.idempotency.get(key)
         if earlier is not None and now - earlier.stored < IDEMPOTENCY_TTL_SECONDS:
             if earlier.fingerprint != fingerprint:
@@ -115,7 +114,7 @@ class Sandbox:
     async def tick_forever(self) -> None:
         """Announce batch transitions as the clock passes them (no request needed)."""
         while True:
-            now = time.time()
+            now = self.store.clock.now()
             for batch in self.store.open_batches():
                 self.webhooks.announce(self.store, batch, now)
             await asyncio.sleep(TICK_SECONDS)

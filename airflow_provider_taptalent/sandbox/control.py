@@ -5,6 +5,7 @@ GET  /config                 keys, batch clock, limits, faults, webhooks
 PATCH /config                {"batchSeconds", "batchLimit"}
 POST /reset                  forget every job, candidate, batch and logged request
 POST /batches/advance        {"batchIds": [...]} (default: every batch): finish them now, scoring included
+POST /clock/advance          {"seconds": N}: move the sandbox's clock forward (times, batches, Date), never back
 GET  /requests?since=N       the request log (method, path, query, Idempotency-Key, User-Agent)
 GET  /state?urls=true        every company's jobs, batches (with their URLs) and counts
 GET/PATCH /faults            {"rate_5xx", "rate_429", "rate_drop", "latency_ms", "jitter_ms", "retry_after", "seed",
@@ -21,7 +22,6 @@ send without a preflight the sandbox never grants.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -29,7 +29,7 @@ from starlette.responses import Response
 
 from airflow_provider_taptalent.sandbox.app import sandbox_of
 from airflow_provider_taptalent.sandbox.errors import ApiError, json_response
-from airflow_provider_taptalent.sandbox.store import SCORING_SHARE
+from airflow_provider_taptalent.sandbox.store import SCORING_SHARE, iso
 
 
 async def _not_from_another_site(request: Request) -> None:
@@ -99,7 +99,7 @@ async def reset(request: Request) -> Response:
 async def advance_batches(request: Request) -> Response:
     sandbox = sandbox_of(request)
     wanted = (await _body(request)).get("batchIds")
-    now = time.time()
+    now = sandbox.store.clock.now()
     advanced = []
     for company in sandbox.store.companies.values():
         for batch in company.batches.values():
@@ -110,6 +110,19 @@ async def advance_batches(request: Request) -> Response:
             for scoring in company.job_candidates.values():
                 scoring["_scoredAt"] = min(scoring["_scoredAt"], now)
     return json_response({"advanced": advanced})
+
+
+@router.post("/clock/advance")
+async def advance_clock(request: Request) -> Response:
+    clock = sandbox_of(request).store.clock
+    seconds = (await _body(request)).get("seconds")
+    try:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise ValueError(seconds)
+        clock.advance(seconds)
+    except ValueError:
+        raise ApiError(400, "Invalid clock advance.", details={"seconds": "a number of seconds, 0 or more"}) from None
+    return json_response({"now": iso(clock.now())})
 
 
 @router.get("/requests")
@@ -124,7 +137,7 @@ async def state(request: Request) -> Response:
     sandbox = sandbox_of(request)
     with_urls = request.query_params.get("urls", "").lower() == "true"
     with_candidates = request.query_params.get("candidates", "").lower() == "true"
-    now = time.time()
+    now = sandbox.store.clock.now()
     companies = {}
     for company in sandbox.store.companies.values():
         batches = []

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
-import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,6 +16,7 @@ from airflow_provider_taptalent.sandbox.errors import error_body
 
 if TYPE_CHECKING:
     from airflow_provider_taptalent.sandbox.app import Sandbox
+    from airflow_provider_taptalent.sandbox.store import Clock
 
 CONTROL_PREFIX = "/__sandbox"
 
@@ -32,7 +32,7 @@ class FaultInjector:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = _dated(send)
+        send = _dated(send, self.store.clock)
         if scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
@@ -67,7 +67,7 @@ class FaultInjector:
         self.store.request_log.append(
             {
                 "n": self.store.request_count,
-                "at": time.time(),
+                "at": self.store.clock.now(),
                 "method": scope["method"],
                 "path": scope["path"],
                 "query": scope.get("query_string", b"").decode("latin-1"),
@@ -77,13 +77,13 @@ class FaultInjector:
         )
 
 
-def _dated(send: Send) -> Send:
+def _dated(send: Send, clock: Clock) -> Send:
     """Every answer's ``Date`` is the sandbox's clock when it is sent, as TapTalent's edge would give it
     (uvicorn's own, switched off, is refreshed once a second and may lag by up to a second)."""
 
     async def dated(message: Message) -> None:
         if message["type"] == "http.response.start":
-            date = email.utils.formatdate(time.time(), usegmt=True).encode()
+            date = email.utils.formatdate(clock.now(), usegmt=True).encode()
             message = {**message, "headers": [*message.get("headers", []), (b"date", date)]}
         await send(message)
 

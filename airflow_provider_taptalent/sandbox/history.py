@@ -10,7 +10,6 @@ scored an hour after it applied, SPEC §7.3).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +30,10 @@ class History:
     candidates_per_day: int = 20
 
 
-def seed_history(company: Company, store: Store, seed: int, history: History, now: float | None = None) -> None:
+def seed_history(company: Company, store: Store, seed: int, history: History, now: float) -> None:
     from airflow_provider_taptalent.sandbox.api_jobs import JOB_DEFAULTS
     from airflow_provider_taptalent.sandbox.store import iso, job_candidate
 
-    now = time.time() if now is None else now
     today = now // DAY * DAY
     pipeline = next(iter(company.pipelines.values()))
     stages = [{"name": s["name"], "type": s["type"], "totalCandidate": 0} for s in pipeline["stages"]]

@@ -138,11 +138,29 @@ class Company:
     listing: tuple[Any, list[dict[str, Any]]] | None = None
 
 
+class Clock:
+    """The sandbox's time: the machine's, moved forward by ``POST /__sandbox/clock/advance``, so that a test
+    lets time pass (a later ``updatedAt``, a finished batch, a later ``Date``) without sleeping. It never
+    goes back, as TapTalent's would not."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        if not seconds >= 0:  # NaN too
+            raise ValueError("seconds: a number of seconds, 0 or more")
+        self.offset += seconds
+
+
 class Store:
-    """All companies, the keys that reach them, and the id counters."""
+    """All companies, the keys that reach them, the id counters and the clock."""
 
     def __init__(self, seed: int, rate_limit: float | None = None, history: History | None = None) -> None:
         self.seed = seed
+        self.clock = Clock()
         self.rate_limit = rate_limit
         self.history = history or History()
         self.keys: dict[str, int] = {}  # API key -> company id
@@ -240,7 +258,7 @@ class Store:
         company = Company(id=company_id, bucket=TokenBucket(self.rate_limit) if self.rate_limit else None)
         _seed_fixtures(company, self.seed, self)
         if self.history.days:
-            seed_history(company, self, self.seed, self.history)
+            seed_history(company, self, self.seed, self.history, self.clock.now())
         return company
 
 
@@ -312,7 +330,7 @@ def new_pipeline(store: Store, name: str, now: float) -> dict[str, Any]:
 def _seed_fixtures(company: Company, seed: int, store: Store) -> None:
     """Pipelines, teams, users and assessments a new company starts with (SPEC §7.4-7.7)."""
     rng = people.rng_for(seed, "company", company.id)
-    now = time.time()
+    now = store.clock.now()
     pipeline = new_pipeline(store, "Default Pipeline", now)
     company.pipelines[pipeline["id"]] = pipeline
     owner = f"user-{hashlib.sha256(f'{seed}:{company.id}:owner'.encode()).hexdigest()[:10]}"

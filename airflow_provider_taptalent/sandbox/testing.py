@@ -136,6 +136,10 @@ class SandboxServer:
         body = {"batchIds": batch_ids} if batch_ids is not None else {}
         return list(self._call("POST", "/batches/advance", json=body)["advanced"])
 
+    def pass_time(self, seconds: float) -> None:
+        """Move the sandbox's clock forward (its times, batches and ``Date``), instead of sleeping."""
+        self._call("POST", "/clock/advance", json={"seconds": seconds})
+
     def state(self, *, urls: bool = False, candidates: bool = False) -> dict[str, Any]:
         """Every company's jobs and batches (with their URLs), and its candidates when asked for."""
         params = {"urls": str(urls).lower(), "candidates": str(candidates).lower()}

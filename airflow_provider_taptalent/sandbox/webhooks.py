@@ -11,14 +11,13 @@ import asyncio
 import json
 import logging
 import random
-import time
 from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 
 from airflow_provider_taptalent.sandbox.config import WebhookSettings
-from airflow_provider_taptalent.sandbox.store import Batch, Store
+from airflow_provider_taptalent.sandbox.store import Batch, Clock, Store
 
 log = logging.getLogger("taptalent.sandbox.webhooks")
 FAILED_BATCH_REASON = "NO_READABLE_FILES"
@@ -27,8 +26,9 @@ FAILED_BATCH_REASON = "NO_READABLE_FILES"
 class WebhookDispatcher:
     """Queues batch events and delivers them in the background."""
 
-    def __init__(self, settings: WebhookSettings, seed: int) -> None:
+    def __init__(self, settings: WebhookSettings, seed: int, clock: Clock) -> None:
         self.settings = settings
+        self.clock = clock
         self.deliveries: list[dict[str, Any]] = []
         self._rng = random.Random(seed)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -51,7 +51,7 @@ class WebhookDispatcher:
     def emit(self, event: str, company_id: int, data: dict[str, Any]) -> None:
         if not self.settings.url:
             return
-        envelope = {"event": event, "timestamp": _now_iso(), "companyId": company_id, "data": data}
+        envelope = {"event": event, "timestamp": _iso_seconds(self.clock.now()), "companyId": company_id, "data": data}
         copies = 2 if self._rng.random() < self.settings.duplicate_rate else 1
         for copy in range(copies):
             delay = self._rng.uniform(0, self.settings.reorder_seconds) if self.settings.reorder_seconds else 0.0
@@ -74,7 +74,7 @@ class WebhookDispatcher:
                 "batchId": envelope["data"].get("batchId"),
                 "attempt": attempt,
                 "duplicate": duplicate,
-                "at": time.time(),
+                "at": self.clock.now(),
             }
             try:
                 response = await self._http().post(
@@ -125,5 +125,5 @@ def _finished(batch: Batch, status: str, now: float) -> dict[str, Any]:
     return data
 
 
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _iso_seconds(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

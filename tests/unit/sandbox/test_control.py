@@ -38,3 +38,36 @@ def test_item14_the_sandbox_cli_refuses_a_public_address_without_allow_remote(ho
     assert exited.value.code == 2
     assert "--allow-remote" in capsys.readouterr().err
     assert cli.is_loopback("127.0.0.1") and cli.is_loopback("::1") and cli.is_loopback("localhost")
+
+
+# -- the sandbox's clock --------------------------------------------------------------------------------------
+
+
+def test_time_passed_on_the_sandboxs_clock_moves_its_times_batches_and_date(sandbox):
+    import email.utils
+
+    headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+    created = httpx.post(
+        f"{sandbox.api_url}/jobs",
+        json={"title": "Clock", "city": "Berlin", "state": "BE", "country": "Germany"},
+        headers=headers,
+    )
+    job = created.json()
+    batch = httpx.post(
+        f"{sandbox.api_url}/candidates/bulk/resume", json={"resumeURLs": ["https://f.example/a.pdf"]}, headers=headers
+    ).json()["data"]["batchId"]
+    sandbox.pass_time(3600)
+    edited = httpx.patch(f"{sandbox.api_url}/jobs/{job['id']}", json={"title": "Later"}, headers=headers)
+    assert edited.json()["updatedAt"] - job["updatedAt"] >= 3600
+    answer_date = email.utils.parsedate_to_datetime(edited.headers["date"]).timestamp()
+    assert answer_date - job["updatedAt"] >= 3600
+    status = httpx.get(f"{sandbox.api_url}/candidates/batch/{batch}", headers=headers).json()["data"]
+    assert status["status"] in ("COMPLETED", "FAILED")  # its 0.5 s are long over on the sandbox's clock
+
+
+@pytest.mark.parametrize("seconds", [-1, "1", None, True, float("nan")])
+def test_the_sandboxs_clock_never_goes_back_nor_takes_what_is_not_a_number(sandbox, seconds):
+    body = json.dumps({"seconds": seconds}).encode()  # NaN as JSON's NaN
+    answer = sandbox.control.post("/clock/advance", content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["details"] == {"seconds": "a number of seconds, 0 or more"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -23,6 +24,16 @@ def upload(sandbox, urls):
         headers={"Authorization": f"Bearer {sandbox.api_key}"},
     )
     return response.json()["data"]["batchId"]
+
+
+async def until(condition, timeout=10.0):
+    """Until ``condition()`` holds (the sandbox's state, seen over HTTP: there is no event to wait on)."""
+
+    async def holds():
+        while not condition():  # noqa: ASYNC110 - see the docstring
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(holds(), timeout)
 
 
 async def events(trigger):
@@ -80,13 +91,16 @@ async def test_timeout_at_the_absolute_deadline(sandbox_conn, sandbox):
 
 
 async def test_transient_5xx_and_429_do_not_end_the_wait(sandbox_conn, sandbox, waits):
-    sandbox.control.patch("/config", json={"batchSeconds": 2})
+    sandbox.control.patch("/config", json={"batchSeconds": 3600})
     batch = upload(sandbox, ["https://f.example/a.pdf"])
     sandbox.set_faults(rate_5xx=0.25, rate_429=0.15, seed=11)
-    [event] = await events(TapTalentBatchTrigger([batch], sandbox_conn, 0.1, time.time() + 30))
+    waiting = asyncio.create_task(events(TapTalentBatchTrigger([batch], sandbox_conn, 0.1, time.time() + 30)))
+    await until(lambda: sum(sandbox.control.get("/faults").json()["counts"].values()) >= 3 or waiting.done())
+    assert not waiting.done()  # three faults in, still waiting
+    sandbox.advance()
+    [event] = await asyncio.wait_for(waiting, 10)
     assert event.payload["status"] == "success"
     assert waits  # some retries happened, none ended the wait
-    assert sum(sandbox.control.get("/faults").json()["counts"].values()) > 0
 
 
 async def test_an_error_becomes_one_error_event_with_the_ids(monkeypatch):
@@ -97,32 +111,40 @@ async def test_an_error_becomes_one_error_event_with_the_ids(monkeypatch):
     assert "not a TapTalent key" in event.payload["message"]
 
 
+async def polled(sandbox, batch, times):
+    """Until the sandbox has answered ``times`` polls of the batch (the trigger's own pace, no fixed wait)."""
+    path = f"/v1/partner/candidates/batch/{batch}"
+    await until(lambda: sum(entry["path"] == path for entry in sandbox.requests()) >= times)
+
+
 async def test_still_waiting_while_batches_run(sandbox_conn, sandbox):
     sandbox.control.patch("/config", json={"batchSeconds": 60})
     batch = upload(sandbox, ["https://f.example/a.pdf"])
     task = asyncio.create_task(TapTalentBatchTrigger([batch], sandbox_conn, 0.1, time.time() + 60).run().__anext__())
-    await asyncio.sleep(0.5)
+    await polled(sandbox, batch, 3)
     assert not task.done()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
 
 
-async def test_a_restarted_trigger_keeps_the_original_deadline_and_fires_once(sandbox_conn, sandbox):
-    sandbox.control.patch("/config", json={"batchSeconds": 60})
+async def test_a_restarted_trigger_keeps_the_original_deadline_and_fires_once(sandbox_conn, sandbox, monkeypatch):
+    sandbox.control.patch("/config", json={"batchSeconds": 3600})
     batch = upload(sandbox, ["https://f.example/a.pdf"])
-    deadline = time.time() + 3.0
+    deadline = time.time() + 60
     original = TapTalentBatchTrigger([batch], sandbox_conn, 0.1, deadline)
     first_run = asyncio.create_task(original.run().__anext__())
-    await asyncio.sleep(1.5)
+    await polled(sandbox, batch, 1)
     first_run.cancel()  # the triggerer stops: cleanup only, the batch keeps running
     with pytest.raises(asyncio.CancelledError):
         await first_run
+    # The triggerer comes back 61 s later (its wall clock, as a new process would read it).
+    later = time.time() + 61
+    monkeypatch.setattr(trigger_module, "time", SimpleNamespace(time=lambda: later, monotonic=time.monotonic))
     _classpath, kwargs = original.serialize()
-    fired = await events(TapTalentBatchTrigger(**kwargs))
+    # Past the original deadline at once: a deadline restarted with the process would wait another minute.
+    fired = await asyncio.wait_for(events(TapTalentBatchTrigger(**kwargs)), 10)
     assert [e.payload["status"] for e in fired] == ["timeout"]
-    # At the original deadline: a restarted clock would have waited until about deadline + 1.5 s.
-    assert time.time() < deadline + 0.8
 
 
 def test_the_deadline_is_wall_clock_time():

@@ -4,7 +4,6 @@ documented), the mapping helpers, and what the sync does when sources lack updat
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -126,7 +125,7 @@ def test_a_17149_character_description_is_truncated_with_a_marker_or_refused(san
 
 def _edit_in_taptalent(sandbox, which, **fields):
     job = remote_jobs(sandbox)[which]
-    time.sleep(1.01)  # TapTalent's job times have whole-second resolution: the edit must be later
+    sandbox.pass_time(1)  # TapTalent's job times have whole-second resolution: the edit must be later
     response = httpx.patch(
         f"{sandbox.api_url}/jobs/{job['id']}", json=fields, headers={"Authorization": f"Bearer {sandbox.api_key}"}
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -94,7 +93,7 @@ def test_first_run_creates_and_the_second_changes_nothing(sandbox_conn, sandbox,
 
 def test_changed_records_are_updated(sandbox_conn, sandbox, state):
     run([record(1), record(2)], state)
-    time.sleep(1.01)  # TapTalent's job times have whole-second resolution
+    sandbox.pass_time(1)  # TapTalent's job times have whole-second resolution
     counts, _ = run([record(1, title="Staff Engineer", updated_at="2026-06-01T00:00:00Z"), record(2)], state)
     assert (counts["updated"], counts["unchanged"]) == (1, 1)
     assert sorted(j["title"] for j in remote_jobs(sandbox)) == ["Engineer number 2", "Staff Engineer"]
@@ -103,7 +102,7 @@ def test_changed_records_are_updated(sandbox_conn, sandbox, state):
 def test_a_record_older_than_a_change_in_taptalent_is_a_conflict_and_not_pushed(sandbox_conn, sandbox, state):
     run([record(1, updated_at="2026-01-01T00:00:00Z")], state)
     job_id = json.loads(state.read_text())["jobs"]["ATS-1"]["job_id"]
-    time.sleep(1.01)
+    sandbox.pass_time(1)
     patch_in_taptalent(sandbox, job_id, title="Edited in TapTalent")
     counts, report = run([record(1, title="Edited in the ATS", updated_at="2026-01-02T00:00:00Z")], state)
     assert (counts["conflicts"], counts["drifted"], counts["updated"]) == (1, 1, 0)
@@ -114,7 +113,7 @@ def test_a_record_older_than_a_change_in_taptalent_is_a_conflict_and_not_pushed(
 def test_a_record_newer_than_the_change_in_taptalent_wins(sandbox_conn, sandbox, state):
     run([record(1)], state)
     job_id = json.loads(state.read_text())["jobs"]["ATS-1"]["job_id"]
-    time.sleep(1.01)
+    sandbox.pass_time(1)
     patch_in_taptalent(sandbox, job_id, title="Edited in TapTalent")
     later = (datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat()
     counts, _ = run([record(1, title="Edited later in the ATS", updated_at=later)], state)
@@ -125,7 +124,7 @@ def test_a_record_newer_than_the_change_in_taptalent_wins(sandbox_conn, sandbox,
 def test_drift_is_reported_when_only_taptalent_changed(sandbox_conn, sandbox, state):
     run([record(1), record(2)], state)
     job_id = json.loads(state.read_text())["jobs"]["ATS-2"]["job_id"]
-    time.sleep(1.01)
+    sandbox.pass_time(1)
     patch_in_taptalent(sandbox, job_id, status="ACTIVE")
     counts, report = run([record(1), record(2)], state)
     assert (counts["unchanged"], counts["drifted"]) == (2, 1)
@@ -357,7 +356,7 @@ def test_changes_in_taptalent_go_to_changes_path_once_with_taptalents_fields(san
     run([record(1), record(2)], state, changes_path=str(out))
     assert changes(out) == []
     job_id = json.loads(state.read_text())["jobs"]["ATS-2"]["job_id"]
-    time.sleep(1.01)
+    sandbox.pass_time(1)
     patch_in_taptalent(sandbox, job_id, status="ACTIVE", title="Renamed in TapTalent")
     counts, _ = run([record(1), record(2)], state, changes_path=str(out))
     assert counts["changes"] == 1
@@ -378,7 +377,7 @@ def test_a_conflict_taptalent_kept_reaches_changes_path_with_both_times(sandbox_
     out = tmp_path / "changes.jsonl"
     run([record(1)], state)
     job_id = json.loads(state.read_text())["jobs"]["ATS-1"]["job_id"]
-    time.sleep(1.01)
+    sandbox.pass_time(1)
     patch_in_taptalent(sandbox, job_id, title="Edited in TapTalent")
     run([record(1, title="Edited in the ATS", updated_at="2026-01-02T00:00:00Z")], state, changes_path=str(out))
     (change,) = changes(out)
@@ -398,7 +397,7 @@ def test_a_change_whose_file_was_not_written_is_written_by_the_next_run(
     out = tmp_path / "changes.jsonl"
     run([record(1)], state)
     job_id = json.loads(state.read_text())["jobs"]["ATS-1"]["job_id"]
-    time.sleep(1.01)
+    sandbox.pass_time(1)
     patch_in_taptalent(sandbox, job_id, status="ACTIVE")
 
     class Broken(outputs._Writer):
@@ -425,7 +424,7 @@ def test_a_conflict_the_source_won_reaches_changes_path_after_a_crash_before_the
     out = tmp_path / "changes.jsonl"
     run([record(1)], state)
     job_id = json.loads(state.read_text())["jobs"]["ATS-1"]["job_id"]
-    time.sleep(1.01)
+    sandbox.pass_time(1)
     patch_in_taptalent(sandbox, job_id, title="Edited in TapTalent")
     later = (datetime.now(timezone.utc) + timedelta(seconds=30)).isoformat()  # after TapTalent's edit
     newer = [record(1, title="Edited in the ATS", updated_at=later)]
