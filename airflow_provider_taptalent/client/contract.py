@@ -67,8 +67,10 @@ BATCH_EVENTS: Final = frozenset(
 LISTINGS_GROW_AT_THE_HEAD: Final = True
 # Not documented, and not assumed: that a page's total and its rows are one snapshot. A server that counts,
 # then reads the rows (count + skip/limit) answers a page whose rows lie one place older than its total says
-# when a record was added in between; the last of them then slides past the last page. So readers read on
-# past the total until a page comes back short (utils/pages.py), and a record can only be missed as an error.
+# when a record was added in between: read out of order, it can hide the record between it and the next page,
+# and the last record slides past the last page. So readers count a page only for the positions it holds at
+# every total up to the largest seen, and read on past the total until a page comes back short
+# (utils/pages.py): a record can only be missed as an error.
 PAGE_TOTAL_IS_A_SNAPSHOT: Final = False
 # Not documented: each record's time of last change, per exported resource (None: the resource has none).
 UPDATED_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {

@@ -8,8 +8,10 @@ tail, though, a record never moves. Each page says the listing's total when it w
 covers a known range of tail positions: :func:`read_pages` yields each record once (by its key), then
 reads again whatever range of the listing as it was at the start no page covered, until none is left.
 A page's total and its rows need not be one snapshot
-(:data:`~airflow_provider_taptalent.client.contract.PAGE_TOTAL_IS_A_SNAPSHOT`): a full last page is followed by
-the next ones until a page comes back short, so that the oldest record never slides off the end unread.
+(:data:`~airflow_provider_taptalent.client.contract.PAGE_TOTAL_IS_A_SNAPSHOT`): a page counts only for the
+positions it holds whatever the listing's size between its own total and the largest any page said (the rest
+is read again), and a full last page is followed by the next ones until a page comes back short, so that the
+oldest record never slides off the end unread.
 """
 
 from __future__ import annotations
@@ -62,23 +64,34 @@ def _numbered(fetch: Callable[[int], R], number: int) -> tuple[int, R]:
 
 
 class _Coverage:
-    """Which tail positions (0 = the oldest record) the pages read so far cover."""
+    """Which tail positions (0 = the oldest record) the pages read so far cover.
+
+    A page read at a total of ``n`` whose rows come from the listing as it was a little later (up to the
+    largest total any page said) holds, for certain, only the positions it would hold at every total in
+    between: that is what it counts for, unless a page's total and rows are one snapshot.
+    """
 
     def __init__(self) -> None:
-        self.ranges: list[tuple[int, int]] = []
+        self.pages: list[tuple[int, int, int]] = []  # (head, count, total) of each page read
         #: the largest and the smallest size of the listing the pages said
         self.total = 0
         self.smallest: int | None = None
 
     def add(self, page_number: int, per_page: int, count: int, total: int) -> None:
-        head = (page_number - 1) * per_page
-        self.ranges.append((total - head - count, total - head))
+        self.pages.append(((page_number - 1) * per_page, count, total))
         self.total = max(self.total, total)
         self.smallest = total if self.smallest is None else min(self.smallest, total)
+
+    @property
+    def ranges(self) -> list[tuple[int, int]]:
+        snapshot = contract.PAGE_TOTAL_IS_A_SNAPSHOT
+        return [((total if snapshot else self.total) - head - count, total - head) for head, count, total in self.pages]
 
     def gaps(self, low: int, high: int) -> list[tuple[int, int]]:
         missing, at = [], low
         for start, end in sorted(self.ranges):
+            if start >= end:
+                continue  # the listing grew by a page's worth or more since: it vouches for nothing
             if start > at:
                 missing.append((at, min(start, high)))
             at = max(at, end)
@@ -200,11 +213,11 @@ class PageReader(Generic[T]):
             for start, end in reversed(gaps):
                 number = (coverage.total - end) // self.per_page + 1
                 for _ in range(-(-(end - start) // self.per_page) + MAX_REPAIR_ROUNDS):
-                    records, total = self._read(number, coverage)
+                    records, _total = self._read(number, coverage)
                     self.repaired += 1
                     yield self._new(records)
                     head = (number - 1) * self.per_page
-                    if total - head - len(records) <= start or len(records) < self.per_page:
+                    if coverage.total - head - len(records) <= start or len(records) < self.per_page:
                         break  # this page reached the gap's oldest record (or the listing's end)
                     number += 1
         missing = sum(end - start for start, end in coverage.gaps(low, high))
