@@ -16,7 +16,9 @@ oldest record never slides off the end unread.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import logging
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
@@ -59,39 +61,53 @@ def in_order(pool: ThreadPoolExecutor, calls: Iterable[Callable[[], R]], window:
             future.cancel()
 
 
-def _numbered(fetch: Callable[[int], R], number: int) -> tuple[int, R]:
-    return number, fetch(number)
+def _numbered(fetch: Callable[[int], R], number: int, tick: Callable[[], int]) -> tuple[int, int, R, int]:
+    asked = tick()
+    answer = fetch(number)
+    return number, asked, answer, tick()
 
 
 class _Coverage:
     """Which tail positions (0 = the oldest record) the pages read so far cover.
 
-    A page read at a total of ``n`` whose rows come from the listing as it was a little later (up to the
-    largest total any page said) holds, for certain, only the positions it would hold at every total in
-    between: that is what it counts for, unless a page's total and rows are one snapshot.
+    A page says the listing's total, and its rows come from the listing as it was then or a little later:
+    at most as large as the total of any page asked for after this one was answered (the largest total seen
+    when there is none). Unless a page's total and rows are one snapshot, a page counts only for the
+    positions it holds at every size in between.
     """
 
     def __init__(self) -> None:
-        self.pages: list[tuple[int, int, int]] = []  # (head, count, total) of each page read
+        self.pages: list[tuple[int, int, int, int, int]] = []  # head, count, total, asked, answered
+        self.tick = itertools.count().__next__  # orders requests and answers, across threads
         #: the largest and the smallest size of the listing the pages said
         self.total = 0
         self.smallest: int | None = None
 
-    def add(self, page_number: int, per_page: int, count: int, total: int) -> None:
-        self.pages.append(((page_number - 1) * per_page, count, total))
+    def add(self, page_number: int, per_page: int, count: int, total: int, asked: int, answered: int) -> None:
+        self.pages.append(((page_number - 1) * per_page, count, total, asked, answered))
         self.total = max(self.total, total)
         self.smallest = total if self.smallest is None else min(self.smallest, total)
 
     @property
     def ranges(self) -> list[tuple[int, int]]:
-        snapshot = contract.PAGE_TOTAL_IS_A_SNAPSHOT
-        return [((total if snapshot else self.total) - head - count, total - head) for head, count, total in self.pages]
+        if contract.PAGE_TOTAL_IS_A_SNAPSHOT:
+            return [(total - head - count, total - head) for head, count, total, _, _ in self.pages]
+        by_asking = sorted(self.pages, key=lambda page: page[3])
+        asked = [page[3] for page in by_asking]
+        after = [self.total] * (len(by_asking) + 1)  # after[i]: the smallest total of the pages asked i-th or later
+        for i in range(len(by_asking) - 1, -1, -1):
+            after[i] = min(by_asking[i][2], after[i + 1])
+        ranges = []
+        for head, count, total, _, answered in self.pages:
+            largest = max(after[bisect.bisect_right(asked, answered)], total)
+            ranges.append((largest - head - count, total - head))
+        return ranges
 
     def gaps(self, low: int, high: int) -> list[tuple[int, int]]:
         missing, at = [], low
         for start, end in sorted(self.ranges):
             if start >= end:
-                continue  # the listing grew by a page's worth or more since: it vouches for nothing
+                continue  # the listing grew by a page's worth or more meanwhile: this page vouches for nothing
             if start > at:
                 missing.append((at, min(start, high)))
             at = max(at, end)
@@ -177,21 +193,21 @@ class PageReader(Generic[T]):
         )
 
     def _read(self, number: int, coverage: _Coverage) -> tuple[Sequence[T], int]:
-        records, total = self.fetch(number)
+        _number, asked, (records, total), answered = _numbered(self.fetch, number, coverage.tick)
         self.pages_read += 1
-        coverage.add(number, self.per_page, len(records), total)
+        coverage.add(number, self.per_page, len(records), total, asked, answered)
         return records, total
 
     def _in_order(self, numbers: range, coverage: _Coverage) -> Iterator[tuple[int, tuple[Sequence[T], int]]]:
         # Pages read out of order can be placed by tail position only in a listing that grows at its head.
+        calls = (functools.partial(_numbered, self.fetch, n, coverage.tick) for n in numbers)
         if self.pool is None or self.concurrency <= 1 or not contract.LISTINGS_GROW_AT_THE_HEAD:
-            answers: Iterator[tuple[int, tuple[Sequence[T], int]]] = ((n, self.fetch(n)) for n in numbers)
+            answers: Iterator[tuple[int, int, tuple[Sequence[T], int], int]] = (call() for call in calls)
         else:
-            calls = (functools.partial(_numbered, self.fetch, n) for n in numbers)
             answers = in_order(self.pool, calls, 2 * self.concurrency)
-        for number, (records, total) in answers:
+        for number, asked, (records, total), answered in answers:
             self.pages_read += 1
-            coverage.add(number, self.per_page, len(records), total)
+            coverage.add(number, self.per_page, len(records), total, asked, answered)
             yield number, (records, total)
 
     def _repair(self, coverage: _Coverage, low: int, high: int) -> Iterator[list[T]]:
@@ -213,11 +229,11 @@ class PageReader(Generic[T]):
             for start, end in reversed(gaps):
                 number = (coverage.total - end) // self.per_page + 1
                 for _ in range(-(-(end - start) // self.per_page) + MAX_REPAIR_ROUNDS):
-                    records, _total = self._read(number, coverage)
+                    records, total = self._read(number, coverage)
                     self.repaired += 1
                     yield self._new(records)
                     head = (number - 1) * self.per_page
-                    if coverage.total - head - len(records) <= start or len(records) < self.per_page:
+                    if total - head - len(records) <= start or len(records) < self.per_page:
                         break  # this page reached the gap's oldest record (or the listing's end)
                     number += 1
         missing = sum(end - start for start, end in coverage.gaps(low, high))
