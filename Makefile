@@ -17,10 +17,14 @@ VENV := .venv
 CONSTRAINTS := constraints/airflow-$(AIRFLOW_VERSION).txt
 # Compiled bytecode: without it `import airflow.sdk` costs seconds on every run (PYTHONDONTWRITEBYTECODE).
 UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
+# pytest-xdist workers per suite: the suites wait on servers and processes more than they compute (one worker
+# keeps a core 38% busy through the unit suite), so more workers than cores pay. WORKERS=0: one process.
+WORKERS ?= 4
+PYTEST := -m pytest -q -p no:cacheprovider
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: observability-tools browser-tools help setup test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check test-integration docs demo sandbox airflow bench reliability lock clean
+.PHONY: observability-tools browser-tools help setup test lane-main lane-other test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check test-integration docs demo sandbox airflow bench reliability lock clean
 
 help:
 	@echo "make demo         the sandbox + Airflow on SQLite + three of the six example DAGs, end to end"
@@ -72,7 +76,7 @@ typecheck: setup
 
 # The edit-test loop: lint, types and the unit suite (no sandbox process, no Airflow DB)
 check: lint typecheck
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/unit -m "not e2e"
+	$(VENV)/bin/python $(PYTEST) -n $(WORKERS) tests/unit -m "not e2e"
 
 # promtool (Debian package prometheus) runs the alert rules' tests: installed where this is Debian and root.
 observability-tools:
@@ -95,8 +99,9 @@ browser-tools:
 # Everything on this Airflow: the edit-test loop (check), then the sandbox, end-to-end, reliability and deployment suites
 test-full: check test-integration
 
+# Two workers, a test file each at a time (a file's servers and processes stay in one worker)
 test-integration: setup observability-tools browser-tools
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/unit --ignore=tests/distributed --ignore=tests/release
+	$(VENV)/bin/python $(PYTEST) -n 2 --dist loadfile --ignore=tests/unit --ignore=tests/distributed --ignore=tests/release
 
 # The docs site (docs/, mkdocs.yml) into site/, warnings as errors: open site/index.html
 docs: setup
@@ -117,21 +122,35 @@ test-distributed: setup
 # The unit suite and the smoke end-to-end DAG on one more Airflow version: make test-version V=2.11.2
 # (the sandbox's own suite too on Airflow 2, where FastAPI and uvicorn come from the [sandbox] extra)
 test-version: .venv-$(V)/.installed
-	.venv-$(V)/bin/python -m pytest -q -p no:cacheprovider tests/unit $(if $(filter 2.%,$(V)),tests/sandbox) -m "not e2e"
-	.venv-$(V)/bin/python -m pytest -q -p no:cacheprovider tests/e2e -m smoke
+	.venv-$(V)/bin/python $(PYTEST) -n $(WORKERS) tests/unit $(if $(filter 2.%,$(V)),tests/sandbox) -m "not e2e"
+	.venv-$(V)/bin/python $(PYTEST) tests/e2e -m smoke
 
 test-matrix:
 	@for v in $(MATRIX_VERSIONS); do echo "== Airflow $$v"; $(MAKE) --no-print-directory test-version V=$$v || exit 1; done
 
 # The unit suite and the smoke end-to-end DAG on another Python: make test-python P=3.10
 test-python: .pyvenv-$(P)/.installed
-	.pyvenv-$(P)/bin/python -m pytest -q -p no:cacheprovider tests/unit -m "not e2e"
-	.pyvenv-$(P)/bin/python -m pytest -q -p no:cacheprovider tests/e2e -m smoke
+	.pyvenv-$(P)/bin/python $(PYTEST) -n $(WORKERS) tests/unit -m "not e2e"
+	.pyvenv-$(P)/bin/python $(PYTEST) tests/e2e -m smoke
 
 test-pythons:
 	@for p in $(PYTHON_VERSIONS); do echo "== Python $$p, Airflow $(AIRFLOW_VERSION)"; $(MAKE) --no-print-directory test-python P=$$p || exit 1; done
 
-test: test-full test-distributed test-matrix test-pythons dist docs
+# Two lanes at once, one per core: the main one (check, the integration suites, the release check, the docs)
+# and the other (the version matrix, the Python legs, the distributed deployment). Each line says its lane;
+# both run to their end, and either failing fails the whole.
+test: setup
+	@bash -c 'set -o pipefail; \
+		$(MAKE) --no-print-directory lane-main 2>&1 | sed -u "s/^/main  | /" & main=$$!; \
+		$(MAKE) --no-print-directory lane-other 2>&1 | sed -u "s/^/other | /" & other=$$!; \
+		wait $$main; main_rc=$$?; wait $$other; other_rc=$$?; \
+		echo "make test: main lane $$([ $$main_rc = 0 ] && echo passed || echo FAILED)," \
+			"other lane $$([ $$other_rc = 0 ] && echo passed || echo FAILED)"; \
+		[ $$main_rc = 0 ] && [ $$other_rc = 0 ]'
+
+lane-main: test-full dist docs
+
+lane-other: test-matrix test-pythons test-distributed
 
 demo: setup
 	$(VENV)/bin/python scripts/demo.py
