@@ -4,7 +4,8 @@ httpx's timeouts apply to each network operation: a read timeout of 30 s restart
 server that drips one byte every few seconds keeps a request alive for ever. The async client needs
 nothing here (its attempt runs under ``anyio.fail_after``); a blocking call cannot be cancelled, so here
 every socket operation of a sync attempt (connect, TLS, write, read) gets the smaller of its own timeout and
-the time left before the attempt's deadline, and none starts once the deadline has passed.
+the time left before the attempt's deadline, and none starts once the deadline has passed. A connection is
+made on a thread of its own and waited for as long: the name look-up in it takes no timeout.
 
 The seam is one: :func:`bound` wraps the network backend of the connection pools an ``httpx.Client``
 built (httpx has no public option for it). It reads two private attributes, ``Client._transport`` /
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import ssl
+import threading
 import time
 import typing
 from typing import Any
@@ -63,6 +65,35 @@ def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+def _within(seconds: float, connect: typing.Callable[[], httpcore.NetworkStream]) -> httpcore.NetworkStream:
+    """``connect()``, given up after ``seconds``: a connection's name look-up (``getaddrinfo``) takes no
+    timeout, so it runs on a thread of its own; a connection that arrives after its caller gave up is closed."""
+    lock, finished = threading.Lock(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["stream"] = connect()
+        except BaseException as error:  # handed to the caller
+            outcome["error"] = error
+        with lock:
+            finished.set()
+            late = outcome.get("abandoned", False)
+        if late and "stream" in outcome:
+            outcome["stream"].close()
+
+    threading.Thread(target=run, name="taptalent-connect", daemon=True).start()
+    finished.wait(seconds)
+    with lock:
+        if not finished.is_set():
+            outcome["abandoned"] = True
+            raise httpcore.ConnectTimeout(f"no connection (name look-up included) within {seconds:.3g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    stream: httpcore.NetworkStream = outcome["stream"]
+    return stream
+
+
 class _Stream(httpcore.NetworkStream):
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
@@ -99,7 +130,11 @@ class _Backend(httpcore.NetworkBackend):
         socket_options: typing.Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _Stream(self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
+        if bounded is None:
+            return _Stream(self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
+        return _Stream(
+            _within(bounded, lambda: self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
+        )
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: typing.Iterable[Any] | None = None

@@ -108,6 +108,45 @@ def test_item1_the_async_path_keeps_the_same_deadline(drip):
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_name_look_up_that_hangs_ends_at_the_request_deadline(monkeypatch, asynchronous):
+    """Review 2026-12-02 #27: ``getaddrinfo`` takes no timeout. Before, a sync attempt waited as long as the
+    resolver did (here: until the test let it go, 20 s); now both end at the 1 s deadline."""
+    release, real = threading.Event(), socket.getaddrinfo
+
+    def hanging(host, *args, **kwargs):
+        if host in ("hangs.taptalent.test", b"hangs.taptalent.test"):  # anyio asks in IDNA bytes
+            release.wait(20)
+            raise socket.gaierror(socket.EAI_AGAIN, "the resolver gave up")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    set_connection(monkeypatch, password=TEST_KEY, host="http://hangs.taptalent.test", extra={"timeout": 0.5})
+
+    def get_job() -> float:
+        """When the call failed (on the loop: asyncio.run waits for the resolver's thread after it)."""
+        with pytest.raises(TapTalentConnectionError, match="timed out"):
+            TapTalentHook(max_retries=0).get_job(1)
+        return time.monotonic()
+
+    async def aget_job() -> float:
+        with pytest.raises(TapTalentConnectionError, match="timed out"):
+            async with TapTalentHook(max_retries=0) as hook:
+                await hook.aget_job(1)
+        ended = time.monotonic()
+        release.set()
+        return ended
+
+    started = time.monotonic()
+    try:
+        ended = asyncio.run(aget_job()) if asynchronous else get_job()
+        assert ended - started < 5
+    finally:
+        release.set()
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
 def test_item1_the_deadline_holds_through_the_environments_proxy(monkeypatch, asynchronous):
     """Before: HTTP(S)_PROXY was ignored (httpx.Client reads no proxy from the environment once it is given
     a transport, and the hook gave it the deadline-bounded one): behind a proxy, nothing connected. Now the
