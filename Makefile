@@ -141,8 +141,8 @@ test-pythons:
 # both run to their end, and either failing fails the whole.
 test: setup
 	@bash -c 'set -o pipefail; \
-		$(MAKE) --no-print-directory lane-main 2>&1 | sed -u "s/^/main  | /" & main=$$!; \
-		$(MAKE) --no-print-directory lane-other 2>&1 | sed -u "s/^/other | /" & other=$$!; \
+		( $(MAKE) --no-print-directory lane-main 2>&1 | sed -u "s/^/main  | /" ) & main=$$!; \
+		( $(MAKE) --no-print-directory lane-other 2>&1 | sed -u "s/^/other | /" ) & other=$$!; \
 		wait $$main; main_rc=$$?; wait $$other; other_rc=$$?; \
 		echo "make test: main lane $$([ $$main_rc = 0 ] && echo passed || echo FAILED)," \
 			"other lane $$([ $$other_rc = 0 ] && echo passed || echo FAILED)"; \

@@ -69,7 +69,8 @@ LISTINGS_GROW_AT_THE_HEAD: Final = True
 # then reads the rows (count + skip/limit) answers a page whose rows lie one place older than its total says
 # when a record was added in between: read out of order, it can hide the record between it and the next page,
 # and the last record slides past the last page. So readers count a page only for the positions it holds at
-# every total up to the largest seen, and read on past the total until a page comes back short
+# every total up to that of any page asked for after it was answered (reading page 1 once more after pages
+# read concurrently, to have one), and read on past the total until a page comes back short
 # (utils/pages.py): a record can only be missed as an error.
 PAGE_TOTAL_IS_A_SNAPSHOT: Final = False
 # Not documented: each record's time of last change, per exported resource (None: the resource has none).

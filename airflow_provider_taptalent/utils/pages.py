@@ -157,17 +157,19 @@ class PageReader(Generic[T]):
         yield self._new(first)
         low = 0
         tail: tuple[int, int] | None = (1, len(first))  # the last page read: its number and size
+        confirm = False  # whether the last pages read have no later total to bound their rows by
         if self.enough is not None and self.enough(first):
             low, tail = coverage.ranges[0][0], None
         else:
             last = -(-start_total // self.per_page)
+            confirm = self._concurrent and last > 1
             for number, (records, total) in self._in_order(range(2, last + 1), coverage):
                 yield self._new(records)
                 tail = (number, len(records))
                 if self.enough is not None and self.enough(records):
                     low, tail = max(total - (number - 1) * self.per_page - len(records), 0), None
                     break
-        yield from self._repair(coverage, max(low, 0), start_total)
+        yield from self._repair(coverage, max(low, 0), start_total, confirm=confirm)
         if tail is not None:
             yield from self._tail(*tail, coverage)
 
@@ -198,10 +200,14 @@ class PageReader(Generic[T]):
         coverage.add(number, self.per_page, len(records), total, asked, answered)
         return records, total
 
-    def _in_order(self, numbers: range, coverage: _Coverage) -> Iterator[tuple[int, tuple[Sequence[T], int]]]:
+    @property
+    def _concurrent(self) -> bool:
         # Pages read out of order can be placed by tail position only in a listing that grows at its head.
+        return self.pool is not None and self.concurrency > 1 and contract.LISTINGS_GROW_AT_THE_HEAD
+
+    def _in_order(self, numbers: range, coverage: _Coverage) -> Iterator[tuple[int, tuple[Sequence[T], int]]]:
         calls = (functools.partial(_numbered, self.fetch, n, coverage.tick) for n in numbers)
-        if self.pool is None or self.concurrency <= 1 or not contract.LISTINGS_GROW_AT_THE_HEAD:
+        if self.pool is None or not self._concurrent:
             answers: Iterator[tuple[int, int, tuple[Sequence[T], int], int]] = (call() for call in calls)
         else:
             answers = in_order(self.pool, calls, 2 * self.concurrency)
@@ -210,14 +216,21 @@ class PageReader(Generic[T]):
             coverage.add(number, self.per_page, len(records), total, asked, answered)
             yield number, (records, total)
 
-    def _repair(self, coverage: _Coverage, low: int, high: int) -> Iterator[list[T]]:
+    def _repair(self, coverage: _Coverage, low: int, high: int, *, confirm: bool) -> Iterator[list[T]]:
         """Read again the tail ranges ``[low, high)`` no page covered (records added meanwhile moved them).
 
         Each gap is read from the page that held its newest record when last seen, then page after page
         towards the tail until a page reaches the gap's oldest position: records still being added push the
         gap further down while it is read, never past a reader that keeps going down.
+
+        Unless totals and rows are one snapshot, the pages read last (concurrently, or in a round of this)
+        have no later total to bound their rows by: page 1 is read once more first, which gives them one
+        (the positions it could claim wrongly are the newest, covered by its first reading or added since).
         """
         for _ in range(MAX_REPAIR_ROUNDS):
+            if confirm and not contract.PAGE_TOTAL_IS_A_SNAPSHOT:
+                yield self._new(self._read(1, coverage)[0])
+            confirm = True
             if coverage.smallest is not None and coverage.smallest < high:
                 raise TapTalentError(
                     f"The listing shrank from {high:,} to {coverage.smallest:,} records while it was read: run again"

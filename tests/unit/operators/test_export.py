@@ -47,10 +47,13 @@ def read_all(listing: GrowingListing, concurrency: int = 1) -> list[int]:
         return [r for page in reader for r in page]
 
 
-def test_a_quiet_listing_is_read_once_page_by_page():
+def test_a_quiet_listing_is_read_once_page_by_page_and_page_1_once_more():
     listing = GrowingListing(95, 10)
     assert read_all(listing, concurrency=4) == list(range(95, 0, -1))
-    assert listing.fetches == 10
+    assert listing.fetches == 11  # the 10 pages, and page 1 once more: a total asked for after all of them
+    one_at_a_time = GrowingListing(95, 10)
+    assert read_all(one_at_a_time, concurrency=1) == list(range(95, 0, -1))
+    assert one_at_a_time.fetches == 10  # read in order, each page is bounded by the next
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
@@ -115,21 +118,22 @@ def test_a_record_added_between_a_pages_count_and_its_rows_is_never_missed(concu
 
 
 def test_a_page_counted_before_an_add_and_read_after_it_hides_nothing_between_out_of_order_pages():
-    """Page 3 is read first; page 2 is counted (40), then a record is added, then its rows are read: they lie
-    one place newer than its total says, so record 21 (between the two pages) was in neither, silently."""
+    """Pages 3 and 4 are read first; page 2 is counted (40), then a record is added, then its rows are read:
+    they lie one place newer than its total says, and no page read so far says 41. Record 21 (between pages 2
+    and 3) was in neither, silently (with no later page, also after the first fix)."""
     listing = GrowingListing(40, 10)
-    page_3_read = threading.Event()
+    read_first = {3: threading.Event(), 4: threading.Event()}
 
     def fetch(number: int) -> tuple[list[int], int]:
         if number == 2 and 41 not in listing.records:
-            assert page_3_read.wait(10)
+            assert all(event.wait(10) for event in read_first.values())
             with listing.lock:
                 total = len(listing.records)
                 listing.records.insert(0, 41)
                 return listing.records[10:20], total
         answer = listing.fetch(number)
-        if number == 3:
-            page_3_read.set()
+        if number in read_first:
+            read_first[number].set()
         return answer
 
     with ThreadPoolExecutor(max_workers=4) as pool:
