@@ -7,6 +7,8 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import anyio
+
 from airflow_provider_taptalent._compat import BaseTrigger, TriggerEvent
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.utils import batches as _batches
@@ -72,10 +74,11 @@ class TapTalentBatchTrigger(BaseTrigger):
                 while True:
                     try:
                         # The deadline holds even while a request hangs: the poll gets the time left.
-                        summaries = await asyncio.wait_for(
-                            _batches.apoll(hook, pending), timeout=max(self.end_time - time.time(), 0.001)
-                        )
-                    except asyncio.TimeoutError:
+                        # (anyio, not asyncio.wait_for: before Python 3.12 that can swallow the triggerer's
+                        # cancellation when the poll ends at the same moment, and the wait goes on.)
+                        with anyio.fail_after(max(self.end_time - time.time(), 0.001)):
+                            summaries = await _batches.apoll(hook, pending)
+                    except TimeoutError:
                         return self._timeout(pending, finished)
                     for summary in summaries:
                         if _batches.is_terminal(summary):

@@ -128,6 +128,25 @@ async def test_still_waiting_while_batches_run(sandbox_conn, sandbox):
         await task
 
 
+async def test_the_triggerers_cancel_stops_the_wait_even_as_a_poll_ends(fake_conn, monkeypatch):
+    """The triggerer cancels the trigger just as a poll answers. Before (asyncio.wait_for, Python < 3.12) the
+    cancel was swallowed and the wait polled on for ever: seen as a flaky test under load on 3.10 and 3.11."""
+    waiting: asyncio.Task | None = None
+    polls = 0
+
+    async def apoll(hook, pending):
+        nonlocal polls
+        polls += 1
+        waiting.cancel()  # the triggerer stops this trigger, while the poll's answer is in
+        return [{"batch_id": 7, "status": "PROCESSING", "file_count": 1, "processed_count": 0}]
+
+    monkeypatch.setattr(trigger_module._batches, "apoll", apoll)
+    waiting = asyncio.create_task(TapTalentBatchTrigger([7], fake_conn, 0.01, time.time() + 60).run().__anext__())
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(asyncio.shield(waiting), 5)
+    assert polls == 1
+
+
 async def test_a_restarted_trigger_keeps_the_original_deadline_and_fires_once(sandbox_conn, sandbox, monkeypatch):
     sandbox.control.patch("/config", json={"batchSeconds": 3600})
     batch = upload(sandbox, ["https://f.example/a.pdf"])
