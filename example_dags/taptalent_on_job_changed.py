@@ -3,8 +3,9 @@
 An ``AssetWatcher`` runs :class:`~airflow_provider_taptalent.triggers.events.TapTalentEventTrigger` in the
 triggerer: it polls TapTalent's job listing every 30 seconds and turns each job created or updated since the
 last poll into an event on the Asset ``taptalent://taptalent_default/job_updated``; this DAG is scheduled on
-it, so every change becomes a run that knows the job's id (several changes in one poll: one run per event,
-or fewer when Airflow groups queued events into one run; each is in ``triggering_asset_events``).
+it, so a change starts a run that knows the job's id (several changes at once: Airflow gives a run the
+events queued before it was queued; those that arrive while it is being created ride with the next run, so
+read every entry of ``triggering_asset_events``).
 
 Unlike the webhook example (``taptalent_on_batch_completed``) nothing has to reach Airflow from outside:
 this works behind a firewall and on managed Airflow. The price is latency (up to ``poll_interval``) and one
