@@ -24,11 +24,12 @@ PYTEST := -m pytest -q -p no:cacheprovider
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: observability-tools browser-tools help setup test lane-main lane-other test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check test-integration docs demo sandbox airflow bench reliability lock clean
+.PHONY: observability-tools browser-tools help setup coverage test lane-main lane-other test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check test-integration docs demo sandbox airflow bench reliability lock clean
 
 help:
 	@echo "make demo         the sandbox + Airflow on SQLite + three of the six example DAGs, end to end"
 	@echo "make check        the edit-test loop: lint, types, the unit suite"
+	@echo "make coverage     the unit suite's line coverage, per module"
 	@echo "make test         check, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS)), dist"
 	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:$(SANDBOX_PORT))"
 	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox (PORT=, SANDBOX_PORT=)"
@@ -77,6 +78,10 @@ typecheck: setup
 # The edit-test loop: lint, types and the unit suite (no sandbox process, no Airflow DB)
 check: lint typecheck
 	$(VENV)/bin/python $(PYTEST) -n $(WORKERS) tests/unit -m "not e2e"
+
+# The unit suite's line coverage of the package, per module (the integration suites run in other processes)
+coverage: setup
+	$(VENV)/bin/python $(PYTEST) -n $(WORKERS) --cov --cov-report=term tests/unit -m "not e2e"
 
 # promtool (Debian package prometheus) runs the alert rules' tests: installed where this is Debian and root.
 observability-tools:
