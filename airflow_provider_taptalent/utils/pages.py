@@ -9,9 +9,10 @@ covers a known range of tail positions: :func:`read_pages` yields each record on
 reads again whatever range of the listing as it was at the start no page covered, until none is left.
 A page's total and its rows need not be one snapshot
 (:data:`~airflow_provider_taptalent.client.contract.PAGE_TOTAL_IS_A_SNAPSHOT`): a page counts only for the
-positions it holds whatever the listing's size between its own total and the largest any page said (the rest
-is read again), and a full last page is followed by the next ones until a page comes back short, so that the
-oldest record never slides off the end unread.
+positions it holds whatever the listing's size between its own total and that of a page asked for after it
+was answered (pages read concurrently are followed by page 1 once more, to have one; the rest is read again),
+and a full last page is followed by the next ones until a page comes back short, so that the oldest record
+never slides off the end unread.
 """
 
 from __future__ import annotations
