@@ -130,11 +130,11 @@ class _Backend(httpcore.NetworkBackend):
         socket_options: typing.Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        if bounded is None:
-            return _Stream(self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
-        return _Stream(
-            _within(bounded, lambda: self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
-        )
+
+        def connect() -> httpcore.NetworkStream:
+            return self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+
+        return _Stream(connect() if bounded is None else _within(bounded, connect))
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: typing.Iterable[Any] | None = None
