@@ -118,11 +118,11 @@ dist: setup
 	rm -rf dist
 	$(UV) build --quiet --out-dir dist
 	$(VENV)/bin/twine check --strict dist/*
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/release
+	$(VENV)/bin/python $(PYTEST) tests/release
 
 # A CeleryExecutor deployment started by the test: PostgreSQL and Redis from wheels, 2 workers (~2 minutes)
 test-distributed: setup
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/distributed
+	$(VENV)/bin/python $(PYTEST) tests/distributed
 
 # The unit suite and the smoke end-to-end DAG on one more Airflow version: make test-version V=2.11.2
 # (the sandbox's own suite too on Airflow 2, where FastAPI and uvicorn come from the [sandbox] extra)
@@ -172,7 +172,7 @@ bench: setup
 
 # The issue's sizes (300 source jobs, 20,000 resume URLs) and the report table; `make test` runs a CI size.
 reliability: setup
-	TAPTALENT_RELIABILITY_SCALE=full $(VENV)/bin/python -m pytest -q -p no:cacheprovider -o timeout=1800 tests/reliability -m reliability
+	TAPTALENT_RELIABILITY_SCALE=full $(VENV)/bin/python $(PYTEST) -o timeout=1800 tests/reliability -m reliability
 
 # Re-pin every Airflow version's environment (needs PyPI); constraints/pins/ adds per-version pins.
 lock: $(UV)
