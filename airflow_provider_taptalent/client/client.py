@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from typing import Any
 
 import httpx
@@ -26,8 +27,9 @@ _BUILDING = threading.Lock()
 class BaseClient(ApiMethods):
     """Builds the drivers on first use and closes them.
 
-    An async connection pool belongs to the loop it first ran on, so the async driver is kept per event
-    loop: a host used under one ``asyncio.run()`` and then another gets a new pool for the new loop.
+    An async connection pool belongs to the loop it first ran on, so the async drivers are kept per event
+    loop (weakly: a loop gone takes its entry): a host used under one ``asyncio.run()`` and then another, or
+    by two threads' loops at once, gets a pool per loop, and ``aclose`` closes the running loop's.
     Concurrent first calls share one driver: threads by a lock, coroutines by repeating the check after
     the only ``await``.
 
@@ -71,11 +73,15 @@ class BaseClient(ApiMethods):
 
     async def _adriver(self) -> AsyncDriver:
         loop = asyncio.get_running_loop()
-        current = self.__dict__.get("_async_driver")
-        if current is None or current[0] is not loop:
+        drivers = self.__dict__.get("_async_drivers")
+        if drivers is None:
+            with _BUILDING:
+                drivers = self.__dict__.setdefault("_async_drivers", weakref.WeakKeyDictionary())
+        driver: AsyncDriver | None = drivers.get(loop)
+        if driver is None:
             context = await self._acontext()
-            current = self.__dict__.get("_async_driver")
-            if current is None or current[0] is not loop:
+            driver = drivers.get(loop)  # another coroutine of this loop may have built it meanwhile
+            if driver is None:
                 transport = AsyncTransport(
                     context.settings,
                     observer=context.observer,
@@ -84,9 +90,7 @@ class BaseClient(ApiMethods):
                     user_agent=self.user_agent,
                     clock=context.clock,
                 )
-                current = (loop, AsyncDriver(context, transport))
-                self.__dict__["_async_driver"] = current
-        driver: AsyncDriver = current[1]
+                driver = drivers[loop] = AsyncDriver(context, transport)
         return driver
 
     def server_time(self) -> float:
@@ -101,10 +105,11 @@ class BaseClient(ApiMethods):
             driver.close()
 
     async def aclose(self) -> None:
-        """Close the async client of the running loop."""
-        current = self.__dict__.pop("_async_driver", None)
-        if current is not None and current[0] is asyncio.get_running_loop():
-            await current[1].aclose()
+        """Close the async client of the running loop (other loops' clients stay theirs to close)."""
+        drivers = self.__dict__.get("_async_drivers")
+        driver = drivers.pop(asyncio.get_running_loop(), None) if drivers is not None else None
+        if driver is not None:
+            await driver.aclose()
 
     def __enter__(self) -> Any:
         return self

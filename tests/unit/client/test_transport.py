@@ -541,6 +541,47 @@ def test_item13_one_hook_works_under_two_event_loops(api):
     assert asyncio.run(hook.aget_job(1)).id == 1
 
 
+def test_one_hook_used_by_two_threads_loops_at_once_closes_each_loops_pool(api, monkeypatch):
+    """Review 2026-12-02 #21: two threads, each running event loops one after another, share one hook and
+    close it in each loop (``async with``). Before, the hook kept one async pool: a loop's first call replaced
+    the other thread's pool without closing it, and its ``aclose`` dropped the other's (8 of 10 left open)."""
+    from airflow_provider_taptalent.client import client as _client
+
+    api.get("/jobs/1").respond(json={"id": 1})
+    built: list[object] = []
+    closed: list[object] = []
+
+    class Recorded(_client.AsyncDriver):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            built.append(self)
+
+        async def aclose(self) -> None:
+            closed.append(self)
+            await super().aclose()
+
+    monkeypatch.setattr(_client, "AsyncDriver", Recorded)
+    hook = TapTalentHook()
+    together = threading.Barrier(2)
+
+    async def one_loop() -> None:
+        async with hook:
+            assert (await hook.aget_job(1)).id == 1
+            await asyncio.to_thread(together.wait, 10)  # both loops hold a pool now
+            assert (await hook.aget_job(1)).id == 1
+            await asyncio.to_thread(together.wait, 10)
+
+    def five_loops() -> None:
+        for _ in range(5):
+            asyncio.run(one_loop())
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(five_loops) for _ in range(2)]:
+            done.result()
+    assert len(built) == 10  # one pool per loop, kept through the loop
+    assert set(map(id, closed)) == set(map(id, built))  # and each closed by its own loop
+
+
 # -- review 2026-12-02 #18: an answer's decoded size is capped ------------------------------------------------
 
 
