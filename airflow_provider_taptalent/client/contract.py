@@ -70,8 +70,9 @@ LISTINGS_GROW_AT_THE_HEAD: Final = True
 # when a record was added in between: read out of order, it can hide the record between it and the next page,
 # and the last record slides past the last page. So readers count a page only for the positions it holds at
 # every total up to that of any page asked for after it was answered (reading page 1 once more after pages
-# read concurrently, to have one), and read on past the total until a page comes back short
-# (utils/pages.py): a record can only be missed as an error.
+# read concurrently, to have one), and read on past the total until a page comes back short (a short page is
+# the listing's end: it holds exactly the oldest records, whatever it counted) (utils/pages.py): a record can
+# only be missed as an error.
 PAGE_TOTAL_IS_A_SNAPSHOT: Final = False
 # Not documented: each record's time of last change, per exported resource (None: the resource has none).
 UPDATED_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {

@@ -10,9 +10,10 @@ reads again whatever range of the listing as it was at the start no page covered
 A page's total and its rows need not be one snapshot
 (:data:`~airflow_provider_taptalent.client.contract.PAGE_TOTAL_IS_A_SNAPSHOT`): a page counts only for the
 positions it holds whatever the listing's size between its own total and that of a page asked for after it
-was answered (pages read concurrently are followed by page 1 once more, to have one; the rest is read again),
-and a full last page is followed by the next ones until a page comes back short, so that the oldest record
-never slides off the end unread.
+was answered (pages read concurrently are followed by page 1 once more, to have one; the rest is read again,
+each range one page past its end, so that records added meanwhile leave nothing for the next round), a short
+page holds exactly the oldest records, and a full last page is followed by the next ones until a page comes
+back short, so that the oldest record never slides off the end unread.
 """
 
 from __future__ import annotations
@@ -74,18 +75,19 @@ class _Coverage:
     A page says the listing's total, and its rows come from the listing as it was then or a little later:
     at most as large as the total of any page asked for after this one was answered (the largest total seen
     when there is none). Unless a page's total and rows are one snapshot, a page counts only for the
-    positions it holds at every size in between.
+    positions it holds at every size in between; a short page, the listing's end, holds the oldest record.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, per_page: int) -> None:
+        self.per_page = per_page
         self.pages: list[tuple[int, int, int, int, int]] = []  # head, count, total, asked, answered
         self.tick = itertools.count().__next__  # orders requests and answers, across threads
         #: the largest and the smallest size of the listing the pages said
         self.total = 0
         self.smallest: int | None = None
 
-    def add(self, page_number: int, per_page: int, count: int, total: int, asked: int, answered: int) -> None:
-        self.pages.append(((page_number - 1) * per_page, count, total, asked, answered))
+    def add(self, page_number: int, count: int, total: int, asked: int, answered: int) -> None:
+        self.pages.append(((page_number - 1) * self.per_page, count, total, asked, answered))
         self.total = max(self.total, total)
         self.smallest = total if self.smallest is None else min(self.smallest, total)
 
@@ -101,7 +103,10 @@ class _Coverage:
         ranges = []
         for head, count, total, _, answered in self.pages:
             largest = max(after[bisect.bisect_right(asked, answered)], total)
-            ranges.append((largest - head - count, total - head))
+            if 0 < count < self.per_page:  # the listing's end when its rows were read: exactly the oldest records
+                ranges.append((0, count))
+            else:
+                ranges.append((largest - head - count, total - head))
         return ranges
 
     def gaps(self, low: int, high: int) -> list[tuple[int, int]]:
@@ -153,7 +158,7 @@ class PageReader(Generic[T]):
 
     def __iter__(self) -> Iterator[list[T]]:
         """The records, a page's worth at a time, in the listing's order (re-read ranges last)."""
-        coverage = _Coverage()
+        coverage = _Coverage(self.per_page)
         first, start_total = self._read(1, coverage)
         yield self._new(first)
         low = 0
@@ -198,7 +203,7 @@ class PageReader(Generic[T]):
     def _read(self, number: int, coverage: _Coverage) -> tuple[Sequence[T], int]:
         _number, asked, (records, total), answered = _numbered(self.fetch, number, coverage.tick)
         self.pages_read += 1
-        coverage.add(number, self.per_page, len(records), total, asked, answered)
+        coverage.add(number, len(records), total, asked, answered)
         return records, total
 
     @property
@@ -214,7 +219,7 @@ class PageReader(Generic[T]):
             answers = in_order(self.pool, calls, 2 * self.concurrency)
         for number, asked, (records, total), answered in answers:
             self.pages_read += 1
-            coverage.add(number, self.per_page, len(records), total, asked, answered)
+            coverage.add(number, len(records), total, asked, answered)
             yield number, (records, total)
 
     def _repair(self, coverage: _Coverage, low: int, high: int, *, confirm: bool) -> Iterator[list[T]]:
@@ -228,7 +233,7 @@ class PageReader(Generic[T]):
         have no later total to bound their rows by: page 1 is read once more first, which gives them one
         (the positions it could claim wrongly are the newest, covered by its first reading or added since).
         """
-        for _ in range(MAX_REPAIR_ROUNDS):
+        for round_number in range(MAX_REPAIR_ROUNDS + 1):
             if confirm and not contract.PAGE_TOTAL_IS_A_SNAPSHOT:
                 yield self._new(self._read(1, coverage)[0])
             confirm = True
@@ -237,20 +242,30 @@ class PageReader(Generic[T]):
                     f"The listing shrank from {high:,} to {coverage.smallest:,} records while it was read: run again"
                 )
             gaps = coverage.gaps(low, high)
-            if not gaps:
-                return
+            if not gaps or round_number == MAX_REPAIR_ROUNDS:
+                break
             log.info("Records were added while the listing was read: reading %d range(s) again", len(gaps))
             for start, end in reversed(gaps):
                 number = (coverage.total - end) // self.per_page + 1
+                reached = False
                 for _ in range(-(-(end - start) // self.per_page) + MAX_REPAIR_ROUNDS):
                     records, total = self._read(number, coverage)
                     self.repaired += 1
                     yield self._new(records)
                     head = (number - 1) * self.per_page
-                    if total - head - len(records) <= start or len(records) < self.per_page:
-                        break  # this page reached the gap's oldest record (or the listing's end)
+                    if reached or len(records) < self.per_page:
+                        break  # the page past the gap (or the listing's end)
+                    if total - head - len(records) <= start:
+                        # this page reached the gap's oldest record by its own total; unless totals and rows
+                        # are one snapshot, records added before the next request move its rows up by as many:
+                        # the next page, asked right after, bounds them and covers what they left
+                        reached = True
+                        if contract.PAGE_TOTAL_IS_A_SNAPSHOT:
+                            break
                     number += 1
-        missing = sum(end - start for start, end in coverage.gaps(low, high))
+        if not gaps:
+            return
+        missing = sum(end - start for start, end in gaps)
         if coverage.total == high:  # the total never moved: the listing says more than its pages serve
             raise TapTalentError(
                 f"The listing reports {high:,} records but its pages never served {missing:,} of them, though its "
