@@ -5,6 +5,9 @@ PYTHON ?= python3
 AIRFLOW_VERSION ?= 3.3.2
 # The versions CI tests beside $(AIRFLOW_VERSION): the unit suite and one end-to-end DAG each.
 MATRIX_VERSIONS ?= 2.11.2 3.0.6 3.1.8 3.2.2
+# And the lowest leg: what the package needs at the floors pyproject.toml declares (Airflow 2.11.0, httpx 0.28.0,
+# pydantic 2.6.0, ...: constraints/airflow-lowest.txt), the test tools as in the lock of LOWEST_TOOLS_FROM.
+LOWEST_TOOLS_FROM := 2.11.2
 # The lowest and the highest supported Python beside the main one, on Airflow $(AIRFLOW_VERSION): the same.
 PYTHON_VERSIONS ?= 3.10 3.13
 UV_VERSION := 0.13.9
@@ -30,7 +33,7 @@ help:
 	@echo "make demo         the sandbox + Airflow on SQLite + three of the six example DAGs, end to end"
 	@echo "make check        the edit-test loop: lint, types, the unit suite"
 	@echo "make coverage     the unit suite's line coverage, per module"
-	@echo "make test         check, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS)), dist"
+	@echo "make test         check, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS), lowest), dist"
 	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:$(SANDBOX_PORT))"
 	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox (PORT=, SANDBOX_PORT=)"
 	@echo "make test-distributed  CeleryExecutor, PostgreSQL, Redis, two workers: kills and races, checked"
@@ -131,7 +134,7 @@ test-version: .venv-$(V)/.installed
 	.venv-$(V)/bin/python $(PYTEST) tests/e2e -m smoke
 
 test-matrix:
-	@for v in $(MATRIX_VERSIONS); do echo "== Airflow $$v"; $(MAKE) --no-print-directory test-version V=$$v || exit 1; done
+	@for v in $(MATRIX_VERSIONS) lowest; do echo "== Airflow $$v"; $(MAKE) --no-print-directory test-version V=$$v || exit 1; done
 
 # The unit suite and the smoke end-to-end DAG on another Python: make test-python P=3.10
 test-python: .pyvenv-$(P)/.installed
@@ -175,7 +178,7 @@ reliability: setup
 	TAPTALENT_RELIABILITY_SCALE=full $(VENV)/bin/python $(PYTEST) -o timeout=1800 tests/reliability -m reliability
 
 # Re-pin every Airflow version's environment (needs PyPI); constraints/pins/ adds per-version pins.
-lock: $(UV)
+lock: $(UV) setup
 	@for v in $(AIRFLOW_VERSION) $(MATRIX_VERSIONS); do \
 		echo "apache-airflow==$$v" > .lock-pin.txt; \
 		if [ -f constraints/pins/airflow-$$v.in ]; then cat constraints/pins/airflow-$$v.in >> .lock-pin.txt; fi; \
@@ -183,6 +186,9 @@ lock: $(UV)
 			--group dev --extra sandbox $$([ $$v = $(AIRFLOW_VERSION) ] && echo --group integration) \
 			-c .lock-pin.txt -o constraints/airflow-$$v.txt pyproject.toml || exit 1; \
 	done
+	@$(VENV)/bin/python -m scripts.lowest_pins constraints/airflow-$(LOWEST_TOOLS_FROM).txt > .lock-pin.txt
+	$(UV) pip compile --quiet --no-header --annotation-style line --python-version 3.11 --resolution lowest-direct \
+		--group dev --extra sandbox -c .lock-pin.txt -c constraints/pins/lowest.in -o constraints/airflow-lowest.txt pyproject.toml
 	@for p in $(PYTHON_VERSIONS); do \
 		echo "apache-airflow==$(AIRFLOW_VERSION)" > .lock-pin.txt; \
 		$(UV) pip compile --quiet --no-header --annotation-style line --python-version $$p \

@@ -567,17 +567,25 @@ def test_one_hook_used_by_two_threads_loops_at_once_closes_each_loops_pool(api, 
     async def one_loop() -> None:
         async with hook:
             assert (await hook.aget_job(1)).id == 1
-            await asyncio.to_thread(together.wait, 10)  # both loops hold a pool now
+            await asyncio.to_thread(together.wait, 60)  # both loops hold a pool now
             assert (await hook.aget_job(1)).id == 1
-            await asyncio.to_thread(together.wait, 10)
+            await asyncio.to_thread(together.wait, 60)
 
     def five_loops() -> None:
-        for _ in range(5):
-            asyncio.run(one_loop())
+        try:
+            for _ in range(5):
+                asyncio.run(one_loop())
+        except BaseException:
+            together.abort()  # the other thread stops waiting: the first error is the one reported
+            raise
 
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        for done in [pool.submit(five_loops) for _ in range(2)]:
-            done.result()
+        futures = [pool.submit(five_loops) for _ in range(2)]
+        errors = [f.exception() for f in futures]
+        first = next((e for e in errors if not isinstance(e, (type(None), threading.BrokenBarrierError))), None)
+        if first is not None:
+            raise first
+        assert errors == [None, None]
     assert len(built) == 10  # one pool per loop, kept through the loop
     assert set(map(id, closed)) == set(map(id, built))  # and each closed by its own loop
 

@@ -124,6 +124,7 @@ def test_item10_the_key_cache_is_bounded():
         # review 2026-12-02 #23: PostgreSQL's receipts column is 250 characters: a DataError, 500, redelivered
         (json.dumps(_delivery(data={"batchId": "9" * 251, "status": "COMPLETED"})).encode(), "batch id too long"),
     ],
+    ids=lambda value: value if isinstance(value, str) else "body",  # bodies carry the time: named by what is said
 )
 def test_item10_hostile_bodies_with_a_valid_key_are_400_not_500(raw, says):
     """Before: ``timestamp: 1e300`` and deep nesting answered 500 for ever (redelivered); 2019 was recorded."""

@@ -77,6 +77,7 @@ def test_the_key_is_compared_in_constant_time(monkeypatch):
         (json.dumps({**COMPLETED, "data": {"status": "COMPLETED"}}), 400, "without data.batchId"),
         (json.dumps({**COMPLETED, "event": "resume.bulk_upload_parse.failed"}), 400, "does not match"),
     ],
+    ids=["too large", "not json", "no event", "no batch id", "event mismatch"],  # bodies carry a time: no ids
 )
 def test_bad_bodies(body, status, says):
     with pytest.raises(TapTalentWebhookError, match=says) as caught:
