@@ -2,7 +2,7 @@
 
 Each file is imported in a fresh interpreter that has already imported Airflow (as the DAG processor
 has), 10 times; the medians are compared. Target (issue 8): under 50 ms.
-Run: ``python -m benchmarks.parse_cost``.
+Run: ``python -m benchmarks.parse_cost`` (``--runs N``: interpreters per file, default 10).
 """
 
 from __future__ import annotations
@@ -84,4 +84,8 @@ def main(runs: int = 10) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10, help="fresh interpreters per DAG file (default 10)")
+    main(parser.parse_args().runs)

@@ -22,7 +22,7 @@ SMALL = {
     "client_cost": ["--requests", "25"],
     "fetch_concurrency": ["--candidates", "200", "--latency-ms", "0"],
     "upload_concurrency": ["--urls", "500", "--latency-ms", "0"],
-    "parse_cost": [],
+    "parse_cost": ["--runs", "2"],
     "wait_at_scale": ["--triggers", "10", "--seconds", "2", "--poll", "1"],
     "wait_eta": ["--waits", "10", "--seconds", "2", "--poll", "1"],
     "watchers": ["--watchers", "4", "--seconds", "12", "--poll", "5"],
