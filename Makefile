@@ -23,20 +23,21 @@ UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
 # pytest-xdist workers per suite: the suites wait on servers and processes more than they compute (one worker
 # keeps a core 38% busy through the unit suite), so more workers than cores pay. WORKERS=0: one process.
 WORKERS ?= 4
-# The matrix and Python legs run beside the main lane's suites (make test): there a core each is what they get,
-# and 2 workers cost 22% less CPU than 4 (34 s vs 44 s per unit suite, measured on the lowest leg).
-LEG_WORKERS ?= 2
+# The matrix and Python legs run beside the other parts of make test: one process each (a leg's unit suite: 20 s
+# of CPU in one process, 24 s on 2 workers; 57 s and 32 s of wall time: make test's other parts fill the waits).
+LEG_WORKERS ?= 0
 PYTEST := -m pytest -q -p no:cacheprovider
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: observability-tools browser-tools help setup coverage test lane-main lane-other test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check test-integration docs demo sandbox airflow bench reliability lock clean
+.PHONY: observability-tools browser-tools system-tools help setup coverage test test-distributed lint typecheck test-full test-matrix test-version test-python test-pythons generate dist check test-integration docs demo sandbox airflow bench reliability lock clean
 
 help:
 	@echo "make demo         the sandbox + Airflow on SQLite + three of the six example DAGs, end to end"
 	@echo "make check        the edit-test loop: lint, types, the unit suite"
 	@echo "make coverage     the unit suite's line coverage, per module"
-	@echo "make test         check, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS)), the lowest leg, dist"
+	@echo "make test         check, the full suite on Airflow $(AIRFLOW_VERSION), the matrix ($(MATRIX_VERSIONS)), the lowest leg,"
+	@echo "                  Python $(PYTHON_VERSIONS), the distributed deployment, dist, docs: $(TEST_JOBS) parts at a time"
 	@echo "make sandbox      the TapTalent sandbox in the foreground (http://127.0.0.1:$(SANDBOX_PORT))"
 	@echo "make airflow      airflow standalone with the provider, the example DAGs and the sandbox (PORT=, SANDBOX_PORT=)"
 	@echo "make test-distributed  CeleryExecutor, PostgreSQL, Redis, two workers: kills and races, checked"
@@ -107,12 +108,28 @@ browser-tools:
 	@command -v chromedriver >/dev/null 2>&1 && echo "chromium: $$(command -v chromium), chromedriver: $$(command -v chromedriver)" || \
 		echo "chromium/chromedriver are not available here: the browser tests will be skipped"
 
+# Both of the above in one apt-get, beside make setup: make test's parts start after both
+system-tools:
+	@{ command -v promtool >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends prometheus chromium chromium-driver >/dev/null 2>&1) ; } || true
+	@$(MAKE) --no-print-directory observability-tools browser-tools
+
 # Everything on this Airflow: the edit-test loop (check), then the sandbox, end-to-end, reliability and deployment suites
 test-full: check test-integration
 
-# Two workers, a test file each at a time (a file's servers and processes stay in one worker)
-test-integration: setup observability-tools browser-tools
-	$(VENV)/bin/python $(PYTEST) -n 2 --dist loadfile --ignore=tests/unit --ignore=tests/distributed --ignore=tests/release
+# The integration suites, one target each (make test runs them as parts of their own); a file's servers and
+# processes stay in one pytest-xdist worker (--dist loadfile)
+INTEGRATION_SUITES := sandbox e2e reliability deployment
+INTEGRATION_WORKERS_sandbox := 2
+INTEGRATION_WORKERS_e2e := 2
+INTEGRATION_WORKERS_reliability := 2
+INTEGRATION_WORKERS_deployment := 0
+test-integration: $(addprefix integration-,$(INTEGRATION_SUITES))
+
+integration-%: setup observability-tools browser-tools
+	$(VENV)/bin/python $(PYTEST) -n $(INTEGRATION_WORKERS_$*) --dist loadfile tests/$*
 
 # The docs site (docs/, mkdocs.yml) into site/, warnings as errors: open site/index.html
 docs: setup
@@ -147,30 +164,30 @@ test-python: .pyvenv-$(P)/.installed
 test-pythons:
 	@for p in $(PYTHON_VERSIONS); do echo "== Python $$p, Airflow $(AIRFLOW_VERSION)"; $(MAKE) --no-print-directory test-python P=$$p || exit 1; done
 
-# Two lanes at once, one per core: the main one (check, the integration suites, the release check, the docs)
-# and the other (the version matrix, the Python legs, the distributed deployment). Each line says its lane;
-# both run to their end, and either failing fails the whole.
-test: setup
-	@bash -c 'set -o pipefail; \
-		( $(MAKE) --no-print-directory lane-main 2>&1 | sed -u "s/^/main  | /" ) & main=$$!; \
-		( $(MAKE) --no-print-directory lane-other 2>&1 | sed -u "s/^/other | /" ) & other=$$!; \
-		wait $$main; main_rc=$$?; wait $$other; other_rc=$$?; \
-		echo "make test: main lane $$([ $$main_rc = 0 ] && echo passed || echo FAILED)," \
-			"other lane $$([ $$other_rc = 0 ] && echo passed || echo FAILED)"; \
-		[ $$main_rc = 0 ] && [ $$other_rc = 0 ]'
+# make test: every part at once, TEST_JOBS at a time, scheduled by make's own job server in the order of
+# TEST_PARTS (the longest first). Most parts wait on servers and processes more than they compute (a leg's unit
+# suite keeps a core 35% busy), so more parts than cores keep both cores busy. Each part's output is printed
+# whole when it ends, with its time (--output-sync); every part runs to its end (-k) and any failing fails the run.
+TEST_JOBS ?= 4
+TEST_PARTS := integration-e2e test-distributed integration-reliability integration-deployment \
+	$(addprefix test-python-,$(PYTHON_VERSIONS)) $(addprefix test-version-,$(MATRIX_VERSIONS) lowest) \
+	check integration-sandbox dist docs
 
-# Balanced by their times on 2 cores (main 536 s, other 718 s before the lowest leg moved): the last Python leg
-# and the lowest leg run after the main lane's suites.
-lane-main: test-full dist docs
-	@echo "== Python $(lastword $(PYTHON_VERSIONS)), Airflow $(AIRFLOW_VERSION)"
-	@$(MAKE) --no-print-directory test-python P=$(lastword $(PYTHON_VERSIONS))
-	@echo "== Airflow lowest"
-	@$(MAKE) --no-print-directory test-version V=lowest
+test:
+	@start=$$(date +%s); $(MAKE) --no-print-directory -j2 setup system-tools && \
+	$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=recurse $(addprefix part-,$(TEST_PARTS)); \
+	rc=$$?; echo "make test: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
 
-lane-other: test-matrix
-	@for p in $(filter-out $(lastword $(PYTHON_VERSIONS)),$(PYTHON_VERSIONS)); do echo "== Python $$p, Airflow $(AIRFLOW_VERSION)"; \
-		$(MAKE) --no-print-directory test-python P=$$p || exit 1; done
-	@$(MAKE) --no-print-directory test-distributed
+# One part of make test, timed
+part-%:
+	@start=$$(date +%s); $(MAKE) --no-print-directory $*; rc=$$?; \
+	echo "== $*: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; exit $$rc
+
+test-version-%:
+	@$(MAKE) --no-print-directory test-version V=$*
+
+test-python-%:
+	@$(MAKE) --no-print-directory test-python P=$*
 
 demo: setup
 	$(VENV)/bin/python scripts/demo.py
