@@ -89,6 +89,15 @@ class Local(Processes):
         extras = [json.loads(extra) for (extra,) in rows]
         return [extra["payload"]["id"] for extra in extras if extra.get("from_trigger")]
 
+    def failed_task_logs(self) -> dict[str, str]:
+        """The end of each failed task's log (what a failing run shows in CI)."""
+        logs = {}
+        for path in sorted((self.home / "logs").glob("dag_id=*/run_id=*/task_id=*/attempt=*.log")):
+            text = path.read_text(errors="replace")
+            if '"level":"error"' in text or "Task failed" in text or "ERROR" in text:
+                logs[str(path.relative_to(self.home / "logs"))] = text[-3000:]
+        return logs
+
     def sandbox_jobs(self) -> list[dict]:
         state = httpx.get(f"http://127.0.0.1:{self.sandbox_port}/__sandbox/state").raise_for_status().json()
         return list(state["companies"]["1"]["jobs"])
@@ -229,7 +238,7 @@ def test_every_example_dag_triggered_from_the_ui_runs_green(local, browser):
         states = local.wait_for("every example DAG's runs to finish", settled, timeout=600)
     except AssertionError as error:
         raise AssertionError(f"runs (type, state) when the wait ended: {seen}; watched {watched}") from error
-    assert all(state == "success" for s in states.values() for state in s), states
+    assert all(state == "success" for s in states.values() for state in s), (states, local.failed_task_logs())
     # The AssetWatcher (issue 23): each job the sync created is one asset event, none twice, none else; the
     # watcher's runs carry them. (A run gets the events queued before it was: those that arrive while it is
     # being created ride with the next change's run, Airflow's asset scheduling: see the troubleshooting page.)
