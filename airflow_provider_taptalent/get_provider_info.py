@@ -10,7 +10,16 @@ from airflow_provider_taptalent._form import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 _MODULE = "airflow_provider_taptalent"
 #: the how-to guides (docs/howto/), as the repository shows them
 _HOWTO = "https://github.com/taptalent/airflow-provider-taptalent/blob/main/docs/howto"
-_HOWTO_PAGES = ("create-job", "sync-jobs", "upload-resumes", "sensor", "fetch-candidates", "webhooks", "watchers")
+_HOWTO_PAGES = (
+    "create-job",
+    "sync-jobs",
+    "upload-resumes",
+    "sensor",
+    "fetch-candidates",
+    "export",
+    "webhooks",
+    "watchers",
+)
 
 
 def get_provider_info() -> dict[str, Any]:

@@ -87,6 +87,7 @@ with DAG(
     tags=["taptalent", "example"],
 ) as dag:
     for resource in TABLES:
+        # --8<-- [start:export]
         export = TapTalentExportOperator(
             task_id=f"export_{resource}",
             resource=resource,
@@ -97,5 +98,6 @@ with DAG(
             outlets=[Asset(f"{LAKE}/{resource}")],
             retries=2,
         )
+        # --8<-- [end:export]
         table = SQLExecuteQueryOperator(task_id=f"create_{resource}_table", conn_id=WAREHOUSE, sql=_ddl(resource))
         [export, table] >> load.override(task_id=f"load_{resource}")(resource, export.output)

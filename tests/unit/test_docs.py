@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,33 @@ def test_every_include_names_a_marked_section_of_a_file_in_the_repository():
             start, end = f"--8<-- [start:{section}]", f"--8<-- [end:{section}]"
             assert start in text and end in text, f"{page.name}: {path} has no section {section}"
             assert text.index(end) - text.index(start) > len(start) + 20, f"{page.name}: {path}:{section} is empty"
+
+
+def _with_includes(page: Path) -> str:
+    """A page's text with each include replaced by the section it names (as the site shows the page)."""
+
+    def section(match: re.Match[str]) -> str:
+        text = (REPO / match[1]).read_text()
+        if not match[2]:
+            return text
+        return text[text.index(f"--8<-- [start:{match[2]}]") : text.index(f"--8<-- [end:{match[2]}]")]
+
+    return INCLUDE.sub(section, page.read_text())
+
+
+def test_every_operator_the_sensor_and_the_triggers_have_a_how_to_guide_with_their_code():
+    """Issue 24: one how-to per operator, the sensor and the triggers (the export had none)."""
+    from airflow.models import BaseOperator
+
+    from airflow_provider_taptalent.operators import taptalent as operators
+    from airflow_provider_taptalent.sensors.taptalent import TapTalentBatchSensor
+    from airflow_provider_taptalent.triggers.events import TapTalentEventTrigger
+    from airflow_provider_taptalent.triggers.taptalent import TapTalentBatchTrigger
+
+    components = {name for name in operators.__all__ if issubclass(getattr(operators, name), BaseOperator)}
+    components |= {c.__name__ for c in (TapTalentBatchSensor, TapTalentBatchTrigger, TapTalentEventTrigger)}
+    guides = " ".join(_with_includes(page) for page in (REPO / "docs" / "howto").glob("*.md"))
+    assert sorted(c for c in components if c not in guides) == []
 
 
 @pytest.mark.skipif(
