@@ -33,6 +33,14 @@ try:  # Airflow 3: triggers an AssetWatcher runs (event-driven scheduling)
 except ImportError:  # Airflow 2 has none: TapTalentEventTrigger then refuses to be built, naming the version
     BaseEventTrigger = BaseTrigger  # type: ignore[misc,assignment]
 
+try:  # Airflow 3.3: an event trigger's poll as a shared stream, told when its events are in the metadata DB
+    from airflow.triggers.shared_stream import SharedStreamProducer
+except ImportError:  # before 3.3: TapTalentEventTrigger saves its watermark a poll after its events instead
+
+    class SharedStreamProducer:  # type: ignore[no-redef]
+        """Stands in for Airflow 3.3's base class where there is none (never instantiated there)."""
+
+
 # common-compat 1.20 is the newest that installs on Python 3.10; these two arrived after it (1.23).
 try:
     from airflow.providers.common.compat.sdk import mask_secret
@@ -61,11 +69,14 @@ _BASE_VERSION = Version(Version(AIRFLOW_VERSION).base_version)
 AIRFLOW_V_3_0_PLUS = Version("3.0.0") <= _BASE_VERSION
 #: 3.1 redacts every password field a provider's form declares (before: only extras named like a secret)
 AIRFLOW_V_3_1_PLUS = Version("3.1.0") <= _BASE_VERSION
+#: 3.3's ack-mode shared streams: a producer whose ``advance`` runs once the events it gave are persisted
+SHARED_STREAM_ACKS = hasattr(BaseEventTrigger, "create_shared_stream_producer")
 
 __all__ = [
     "AIRFLOW_VERSION",
     "AIRFLOW_V_3_0_PLUS",
     "AIRFLOW_V_3_1_PLUS",
+    "SHARED_STREAM_ACKS",
     "AirflowFailException",
     "AirflowSensorTimeout",
     "BaseEventTrigger",
@@ -78,6 +89,7 @@ __all__ = [
     "Context",
     "ObjectStoragePath",
     "PokeReturnValue",
+    "SharedStreamProducer",
     "Stats",
     "TriggerEvent",
     "XCom",

@@ -7,10 +7,15 @@ each change into an Asset event, and so a DAG run. What a change is, per kind, a
 Where the watermark lives (one decision, here): ``watermark_path`` when given (a JSON file on storage every
 triggerer reaches: object storage, or a shared disk); else the watched asset's state store, which the
 triggerer gives event triggers from Airflow 3.3; else the trigger refuses to start, naming
-``watermark_path``. The watermark is saved one poll after the events it covers were handed to the triggerer
-(which writes them to the metadata database within a second or so): a triggerer killed after that loses and
-repeats nothing; one killed within that poll interval may deliver those events again (never lose them).
-Each event carries a ``key`` (kind, id, time) a DAG can tell a repeat by.
+``watermark_path``.
+
+When it is saved: on Airflow 3.3 the polls run as an ack-mode shared stream (:class:`WatchProducer`): the
+triggerer tells the producer once the events of a poll are in the metadata database, and the watermark that
+covers them is saved then, a second or two after they fired. A triggerer killed between the two repeats them
+(never loses them), and that window is the time between the events' commit and the watermark's. Before 3.3
+the triggerer says nothing of the kind: the watermark is saved one poll after its events were handed on
+(the triggerer writes them within a second or so), so a triggerer killed within that poll interval may
+deliver them again. Each event carries a ``key`` (kind, id, time) a DAG can tell a repeat by.
 """
 
 from __future__ import annotations
@@ -18,14 +23,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable, Sequence
 from typing import Any
 
 from airflow_provider_taptalent._compat import (
     AIRFLOW_V_3_0_PLUS,
     AIRFLOW_VERSION,
+    SHARED_STREAM_ACKS,
     BaseEventTrigger,
     ObjectStoragePath,
+    SharedStreamProducer,
     TriggerEvent,
 )
 from airflow_provider_taptalent.client.errors import (
@@ -101,9 +108,41 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Before Airflow 3.3 (and outside a triggerer's shared streams): the watermark a poll after its events."""
         load, save = _watermark_store(self)
-        watermark = _watching.Watermark.from_json(await load())
-        saved, failures = watermark.to_json(), 0
+        start = await load()
+        saved = _watching.Watermark.from_json(start).to_json()
+        async for events, watermark in self._polls(start):
+            for event in events:
+                yield TriggerEvent(event)
+            await _pause(self.poll_interval)
+            if watermark.to_json() != saved:  # one poll after its events were handed on: see the module
+                saved = watermark.to_json()
+                await save(saved)
+
+    def shared_stream_key(self) -> Hashable | None:
+        """Airflow 3.3+: the polls run as an ack-mode shared stream (:class:`WatchProducer`), whose watermark
+        is saved once the triggerer has the events it covers in the metadata database."""
+        if not SHARED_STREAM_ACKS:
+            return None
+        key = _stream_key(self.serialize()[1])
+        _STORES[key] = self.asset_state_store  # the producer is built from the arguments alone: see there
+        return key
+
+    @classmethod
+    def create_shared_stream_producer(cls, kwargs: dict[str, Any]) -> WatchProducer:
+        return WatchProducer(kwargs)
+
+    async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
+        async for event in shared_stream:
+            if event is not None:  # None ends a poll: it carries the watermark to the producer's advance
+                yield TriggerEvent(event)
+
+    async def _polls(self, start: Any) -> AsyncIterator[tuple[list[dict[str, Any]], _watching.Watermark]]:
+        """Each poll's events and the watermark after them, from the saved watermark ``start``, for as long as
+        it runs; a refused key ends it (loud), an outage that outlasted the client's retries is waited out
+        (doubling, up to MAX_BACKOFF)."""
+        watermark, failures = _watching.Watermark.from_json(start), 0
         async with TapTalentHook(self.taptalent_conn_id) as hook:
             while True:
                 try:
@@ -115,7 +154,7 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
                               self.taptalent_conn_id, refused)  # fmt: skip
                     metrics.incr("taptalent.watcher.error", {"kind": self.kind, "conn_id": self.taptalent_conn_id})
                     raise
-                except TapTalentError as error:  # an outage that outlasted the client's retries: wait, go on
+                except TapTalentError as error:
                     failures += 1
                     wait = min(self.poll_interval * 2**failures, MAX_BACKOFF)
                     log.warning("TapTalent watcher %s: poll failed (%s); next in %.0f s", self.kind, error, wait)
@@ -123,12 +162,57 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
                     await _pause(wait)
                     continue
                 failures = 0
-                for event in events:
-                    yield TriggerEvent(event)
-                await _pause(self.poll_interval)
-                if watermark.to_json() != saved:  # one poll after its events were handed on: see the module
-                    saved = watermark.to_json()
-                    await save(saved)
+                yield events, watermark
+
+
+class WatchProducer(SharedStreamProducer):  # type: ignore[misc]
+    """A watcher's polls as an ack-mode shared stream (Airflow 3.3+): each poll's events, then ``None`` with
+    the watermark after them; :meth:`advance` saves that watermark once the triggerer has persisted every
+    event before it (and nothing failed: else the group ends, and the watcher polls again from the
+    watermark saved before, repeating rather than losing).
+
+    The triggerer builds it from the trigger's arguments only; the asset state store (given to the trigger
+    instance) is found by the shared stream's key, where :meth:`TapTalentEventTrigger.shared_stream_key`
+    left it.
+
+    :param kwargs: the trigger's serialized arguments.
+    """
+
+    def __init__(self, kwargs: dict[str, Any]) -> None:
+        self.kwargs = kwargs
+
+    async def open_stream(self) -> AsyncIterator[tuple[Any, Any]]:
+        trigger = TapTalentEventTrigger(**self.kwargs)
+        trigger.asset_state_store = _STORES.get(_stream_key(self.kwargs))
+        load, self._save = _watermark_store(trigger)
+        start = await load()
+        announced = _watching.Watermark.from_json(start).to_json()
+        async for events, watermark in trigger._polls(start):
+            for event in events:
+                yield event, None
+            if watermark.to_json() != announced:
+                announced = watermark.to_json()
+                yield None, announced
+            await _pause(trigger.poll_interval)
+
+    async def advance(self, batch: Sequence[Any]) -> None:
+        if not all(item.outcome.is_clean for item in batch):
+            raise TapTalentError(
+                f"TapTalent watcher {self.kwargs.get('kind')}: an event was not confirmed stored; polling again "
+                "from the last saved watermark (events since may repeat, none is lost)"
+            )
+        watermarks = [item.broker_payload for item in batch if item.broker_payload is not None]
+        if watermarks:
+            await self._save(watermarks[-1])
+
+
+#: the asset state store of each shared stream's trigger (the producer gets only the trigger's arguments)
+_STORES: dict[Hashable, Any] = {}
+
+
+def _stream_key(kwargs: dict[str, Any]) -> Hashable:
+    """One poll per trigger: a watcher's stream is shared only by triggers with the same arguments."""
+    return (TapTalentEventTrigger.__name__, *sorted((name, repr(value)) for name, value in kwargs.items()))
 
 
 async def _pause(seconds: float) -> None:

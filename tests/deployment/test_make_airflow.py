@@ -81,6 +81,15 @@ class Local(Processes):
             query = "select count(*) from asset_state_store where key = 'taptalent_watermark'"
             return bool(db.execute(query).fetchone()[0])
 
+    def watermark_follows_its_events(self) -> bool:
+        """Whether the watcher's watermark was last saved after the newest of its events was stored."""
+        with sqlite3.connect(self.home / "airflow.db") as db:
+            watermark = "select updated_at from asset_state_store where key = 'taptalent_watermark'"
+            (saved,) = db.execute(watermark).fetchone()
+            query = "select max(e.timestamp) from asset_event e join asset a on a.id = e.asset_id where a.uri = ?"
+            (stored,) = db.execute(query, ("taptalent://taptalent_default/job_updated",)).fetchone()
+        return str(saved) > str(stored)
+
     def watcher_events(self) -> list[object]:
         """The job ids of the watcher's asset events (the metadata DB's asset_event rows from the trigger)."""
         query = "select e.extra from asset_event e join asset a on a.id = e.asset_id where a.uri = ? order by e.id"
@@ -243,6 +252,9 @@ def test_every_example_dag_triggered_from_the_ui_runs_green(local, browser):
     # watcher's runs carry them. (A run gets the events queued before it was: those that arrive while it is
     # being created ride with the next change's run, Airflow's asset scheduling: see the troubleshooting page.)
     assert set(watched) == set(created) and set(watched.values()) == {1}, (sorted(created), watched)
+    # The watermark that covers them is saved after they were stored (Airflow 3.3's ack-mode shared stream:
+    # a second or so later; a triggerer killed in between repeats them, never loses them)
+    local.wait_for("the watermark saved after its events", local.watermark_follows_its_events)
     carried = [
         job_id
         for run in local.runs(WATCHER)

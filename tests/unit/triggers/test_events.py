@@ -22,21 +22,6 @@ from tests.conftest import set_connection
 airflow_3 = pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="AssetWatchers are Airflow 3's")
 
 
-@pytest.fixture
-def history(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Any:
-    """A sandbox whose jobs (30, or the test's ``jobs`` mark) were made and last changed yesterday, spread
-    over the day (so each update now is a later second, and the listing is a real one)."""
-    from airflow_provider_taptalent.sandbox.history import History
-    from airflow_provider_taptalent.sandbox.testing import run_sandbox
-
-    mark = request.node.get_closest_marker("jobs")
-    jobs = mark.args[0] if mark else 30
-    with run_sandbox(batch_seconds=0.5, history=History(days=1, jobs_per_day=jobs, candidates_per_day=0)) as server:
-        for name, value in server.airflow_env().items():
-            monkeypatch.setenv(name, value)
-        yield server
-
-
 JOB = {"title": "Data Engineer", "city": "Berlin", "state": "Berlin", "country": "Germany"}
 
 

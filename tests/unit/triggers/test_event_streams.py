@@ -1,0 +1,133 @@
+"""TapTalentEventTrigger as Airflow 3.3's triggerer runs it: an ack-mode shared stream, driven here by Airflow's
+own SharedStreamManager, with the persistence confirmations the supervisor sends once it has stored the events
+given by the test. The watermark is saved once the events it covers are stored: a triggerer killed after that
+repeats nothing, however long the poll interval; one killed before, delivers them again (never loses them)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from airflow_provider_taptalent._compat import SHARED_STREAM_ACKS
+from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
+from airflow_provider_taptalent.triggers import events as _events
+from airflow_provider_taptalent.triggers.events import STATE_KEY, TapTalentEventTrigger
+from tests.unit.triggers.test_events import StateStore, _ids, _in_thread
+
+pytestmark = pytest.mark.skipif(not SHARED_STREAM_ACKS, reason="ack-mode shared streams are Airflow 3.3's")
+
+
+class Triggerer:
+    """One watcher in Airflow 3.3's triggerer: subscribed to its shared stream by the real SharedStreamManager,
+    each event it fires bound to a persist confirmation, which :meth:`store_events` gives (the supervisor
+    does once the events are in the metadata DB). Its sleeps between polls wait for the test."""
+
+    def __init__(self, trigger: TapTalentEventTrigger, store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        from airflow.triggers.shared_stream import SharedStreamManager
+
+        trigger.asset_state_store = store
+        self.manager, self.store = SharedStreamManager(), store
+        self.key = trigger.shared_stream_key()
+        self.events: list[dict[str, Any]] = []
+        self.seqs: list[int | None] = []
+        self.gate: asyncio.Queue[None] = asyncio.Queue()
+        self.asleep = asyncio.Event()
+
+        async def sleep(seconds: float) -> None:
+            self.asleep.set()
+            await self.gate.get()
+            self.asleep.clear()
+
+        monkeypatch.setattr(_events, "_pause", sleep)
+        self.task = asyncio.create_task(self._run(trigger))
+
+    async def _run(self, trigger: TapTalentEventTrigger) -> None:
+        stream = self.manager.subscribe(trigger_id=1, trigger=trigger, key=self.key)
+        async for event in trigger.filter_shared_stream(stream):
+            self.seqs.append(self.manager.bind_pending_event(trigger_id=1, key=self.key))
+            self.events.append(event.payload)
+
+    async def poll(self) -> list[dict[str, Any]]:
+        """Let the watcher out of its sleep and make one more poll; the events it fired."""
+        before = len(self.events)
+        if self.asleep.is_set():
+            self.gate.put_nowait(None)
+            await asyncio.sleep(0)
+        while not self.asleep.is_set() and not self.task.done():
+            await asyncio.to_thread(lambda: None)  # the sandbox answers in its own thread
+        if self.task.done():
+            self.task.result()
+        await _settled()
+        return self.events[before:]
+
+    def store_events(self) -> None:
+        """The supervisor has the events in the metadata DB: it confirms each one's seq."""
+        assert self.seqs and None not in self.seqs, self.seqs  # ack mode: every event is bound
+        self.manager.confirm_persisted([seq for seq in self.seqs if seq is not None])
+        self.seqs.clear()
+
+    async def kill(self) -> None:
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        await self.manager.stop_all()
+
+
+async def _settled() -> None:
+    """Let the stream's tasks (fan-out, the advance pump) run to where they wait."""
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
+async def _saved(store: StateStore, writes: int) -> Any:
+    """The watermark once the store has more than ``writes`` writes (bounded: the advance runs at once)."""
+    for _ in range(500):
+        if store.writes > writes:
+            return store.values[STATE_KEY]
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the watermark was not saved (writes: {store.writes})")
+
+
+async def test_the_watermark_is_saved_once_the_events_are_stored_so_a_kill_then_repeats_nothing(history, monkeypatch):
+    hook = TapTalentHook()
+    jobs = sorted(job.id for job in await _in_thread(lambda: list(hook.iter_jobs())))
+    store = StateStore()
+    watcher = Triggerer(TapTalentEventTrigger("job_updated", poll_interval=600), store, monkeypatch)
+    assert await watcher.poll() == []
+    baseline = await _saved(store, 0)  # the starting point: nothing to store first
+    for job_id in jobs[:3]:
+        await _in_thread(lambda job_id=job_id: hook.update_job(job_id, {"status": "ACTIVE"}))
+    fired = await watcher.poll()
+    assert sorted(_ids(fired)) == jobs[:3]
+    assert (store.writes, store.values[STATE_KEY]) == (1, baseline)  # not saved before the events are stored
+    watcher.store_events()
+    covering = await _saved(store, 1)  # saved now, not a 600-s poll later
+    assert covering != baseline
+    await watcher.kill()  # within the poll interval, after the events were stored
+    await _in_thread(lambda: hook.update_job(jobs[5], {"description": "Changed while the triggerer was down"}))
+    again = Triggerer(TapTalentEventTrigger("job_updated", poll_interval=600), store, monkeypatch)
+    assert _ids(await again.poll()) == [jobs[5]]  # none repeated, none lost
+    await again.kill()
+
+
+async def test_events_the_triggerer_never_stored_are_delivered_again_never_lost(history, monkeypatch):
+    hook = TapTalentHook()
+    job_id = (await _in_thread(lambda: next(hook.iter_jobs()))).id
+    store = StateStore()
+    watcher = Triggerer(TapTalentEventTrigger("job_updated", poll_interval=600), store, monkeypatch)
+    await watcher.poll()
+    await _saved(store, 0)
+    await _in_thread(lambda: hook.update_job(job_id, {"status": "ACTIVE"}))
+    assert _ids(await watcher.poll()) == [job_id]
+    await watcher.kill()  # killed before the supervisor stored the event
+    assert store.writes == 1
+    again = Triggerer(TapTalentEventTrigger("job_updated", poll_interval=600), store, monkeypatch)
+    assert _ids(await again.poll()) == [job_id]  # fired again, with the same key a DAG can tell it by
+    await again.kill()
+
+
+def test_triggers_with_the_same_arguments_share_one_stream_others_do_not():
+    first = TapTalentEventTrigger("job_updated", poll_interval=60)
+    assert first.shared_stream_key() == TapTalentEventTrigger("job_updated", poll_interval=60).shared_stream_key()
+    assert first.shared_stream_key() != TapTalentEventTrigger("job_created", poll_interval=60).shared_stream_key()
