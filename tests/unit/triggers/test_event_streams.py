@@ -6,14 +6,18 @@ repeats nothing, however long the poll interval; one killed before, delivers the
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
 
 from airflow_provider_taptalent._compat import SHARED_STREAM_ACKS
+from airflow_provider_taptalent.exceptions import TapTalentAuthenticationError
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.triggers import events as _events
 from airflow_provider_taptalent.triggers.events import STATE_KEY, TapTalentEventTrigger
+from airflow_provider_taptalent.utils import metrics
+from tests.conftest import set_connection
 from tests.unit.triggers.test_events import StateStore, _ids, _in_thread
 
 pytestmark = pytest.mark.skipif(not SHARED_STREAM_ACKS, reason="ack-mode shared streams are Airflow 3.3's")
@@ -131,3 +135,17 @@ def test_triggers_with_the_same_arguments_share_one_stream_others_do_not():
     first = TapTalentEventTrigger("job_updated", poll_interval=60)
     assert first.shared_stream_key() == TapTalentEventTrigger("job_updated", poll_interval=60).shared_stream_key()
     assert first.shared_stream_key() != TapTalentEventTrigger("job_created", poll_interval=60).shared_stream_key()
+
+
+async def test_a_refused_key_ends_the_stream_and_fails_the_watcher_loudly(monkeypatch, caplog, sandbox):
+    set_connection(monkeypatch, password="sk_test_" + "Z" * 22, host=sandbox.url)
+    counted: list[str] = []
+    monkeypatch.setattr(metrics, "incr", lambda name, tags, count=1: counted.append(name))
+    store = StateStore()
+    watcher = Triggerer(TapTalentEventTrigger("job_created", poll_interval=30), store, monkeypatch)
+    with caplog.at_level(logging.ERROR), pytest.raises(TapTalentAuthenticationError):
+        await watcher.poll()
+    assert any("key was refused" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
+    assert counted.count("taptalent.watcher.error") == 1
+    assert store.writes == 0
+    await watcher.kill()
