@@ -14,16 +14,15 @@ import pytest
 from airflow_provider_taptalent._compat import SHARED_STREAM_ACKS
 from airflow_provider_taptalent.exceptions import TapTalentAuthenticationError
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
-from airflow_provider_taptalent.triggers import events as _events
 from airflow_provider_taptalent.triggers.events import STATE_KEY, TapTalentEventTrigger
 from airflow_provider_taptalent.utils import metrics
 from tests.conftest import set_connection
-from tests.unit.triggers.test_events import StateStore, _ids, _in_thread
+from tests.unit.triggers.test_events import StateStore, Watcher, _ids, _in_thread
 
 pytestmark = pytest.mark.skipif(not SHARED_STREAM_ACKS, reason="ack-mode shared streams are Airflow 3.3's")
 
 
-class Triggerer:
+class Triggerer(Watcher):
     """One watcher in Airflow 3.3's triggerer: subscribed to its shared stream by the real SharedStreamManager,
     each event it fires bound to a persist confirmation, which :meth:`store_events` gives (the supervisor
     does once the events are in the metadata DB). Its sleeps between polls wait for the test."""
@@ -32,39 +31,20 @@ class Triggerer:
         from airflow.triggers.shared_stream import SharedStreamManager
 
         trigger.asset_state_store = store
-        self.manager, self.store = SharedStreamManager(), store
-        self.key = trigger.shared_stream_key()
-        self.events: list[dict[str, Any]] = []
+        self.manager, self.key = SharedStreamManager(), trigger.shared_stream_key()
         self.seqs: list[int | None] = []
-        self.gate: asyncio.Queue[None] = asyncio.Queue()
-        self.asleep = asyncio.Event()
+        super().__init__(trigger, store, monkeypatch)
 
-        async def sleep(seconds: float) -> None:
-            self.asleep.set()
-            await self.gate.get()
-            self.asleep.clear()
-
-        monkeypatch.setattr(_events, "_pause", sleep)
-        self.task = asyncio.create_task(self._run(trigger))
-
-    async def _run(self, trigger: TapTalentEventTrigger) -> None:
-        stream = self.manager.subscribe(trigger_id=1, trigger=trigger, key=self.key)
-        async for event in trigger.filter_shared_stream(stream):
+    async def _run(self) -> None:
+        stream = self.manager.subscribe(trigger_id=1, trigger=self.trigger, key=self.key)
+        async for event in self.trigger.filter_shared_stream(stream):
             self.seqs.append(self.manager.bind_pending_event(trigger_id=1, key=self.key))
             self.events.append(event.payload)
 
     async def poll(self) -> list[dict[str, Any]]:
-        """Let the watcher out of its sleep and make one more poll; the events it fired."""
-        before = len(self.events)
-        if self.asleep.is_set():
-            self.gate.put_nowait(None)
-            await asyncio.sleep(0)
-        while not self.asleep.is_set() and not self.task.done():
-            await asyncio.to_thread(lambda: None)  # the sandbox answers in its own thread
-        if self.task.done():
-            self.task.result()
+        events = await super().poll()
         await _settled()
-        return self.events[before:]
+        return events
 
     def store_events(self) -> None:
         """The supervisor has the events in the metadata DB: it confirms each one's seq."""
@@ -73,8 +53,7 @@ class Triggerer:
         self.seqs.clear()
 
     async def kill(self) -> None:
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
+        await super().kill()
         await self.manager.stop_all()
 
 
