@@ -5,7 +5,8 @@ records are built from the seed, and their times from whole UTC days before "tod
 yesterday) holds ``jobs_per_day`` jobs and ``candidates_per_day`` candidates, spread over the day. Every
 third job was changed again a day after it was created (so it belongs to a later day's export than its
 creation), never later than now. Each candidate applied to a job of its day or before (a job candidate,
-scored an hour after it applied, SPEC §7.3).
+scored an hour after it applied, SPEC §7.3, or by the sandbox's start if that is sooner: the past is settled,
+whatever the time of day the sandbox starts at).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def seed_history(company: Company, store: Store, seed: int, history: History, no
                 candidate["jobId"] = job["id"]
                 candidate["jobCandidateId"] = store.next_id("job_candidate")
                 company.job_candidates[candidate["jobCandidateId"]] = job_candidate(
-                    candidate["jobCandidateId"], job["id"], candidate, created + 3600
+                    candidate["jobCandidateId"], job["id"], candidate, min(created + 3600, now)
                 )
             company.candidates[candidate["id"]] = candidate
             company.candidates_by_email[candidate["email"]] = candidate["id"]
