@@ -41,10 +41,17 @@ class Triggerer(Watcher):
             self.seqs.append(self.manager.bind_pending_event(trigger_id=1, key=self.key))
             self.events.append(event.payload)
 
-    async def poll(self) -> list[dict[str, Any]]:
-        events = await super().poll()
+    async def poll(self, expect: int = 0) -> list[dict[str, Any]]:
+        """One more poll; its events, once at least ``expect`` of them reached the trigger through the
+        stream's fan-out (bounded: an event that never comes fails the test)."""
+        before = len(self.events)
+        await super().poll()
+        for _ in range(1000):
+            if len(self.events) - before >= expect:
+                break
+            await asyncio.sleep(0.01)
         await _settled()
-        return events
+        return self.events[before:]
 
     def store_events(self) -> None:
         """The supervisor has the events in the metadata DB: it confirms each one's seq."""
@@ -81,7 +88,7 @@ async def test_the_watermark_is_saved_once_the_events_are_stored_so_a_kill_then_
     baseline = await _saved(store, 0)  # the starting point: nothing to store first
     for job_id in jobs[:3]:
         await _in_thread(lambda job_id=job_id: hook.update_job(job_id, {"status": "ACTIVE"}))
-    fired = await watcher.poll()
+    fired = await watcher.poll(expect=3)
     assert sorted(_ids(fired)) == jobs[:3]
     assert (store.writes, store.values[STATE_KEY]) == (1, baseline)  # not saved before the events are stored
     watcher.store_events()
@@ -90,7 +97,7 @@ async def test_the_watermark_is_saved_once_the_events_are_stored_so_a_kill_then_
     await watcher.kill()  # within the poll interval, after the events were stored
     await _in_thread(lambda: hook.update_job(jobs[5], {"description": "Changed while the triggerer was down"}))
     again = Triggerer(TapTalentEventTrigger("job_updated", poll_interval=600), store, monkeypatch)
-    assert _ids(await again.poll()) == [jobs[5]]  # none repeated, none lost
+    assert _ids(await again.poll(expect=1)) == [jobs[5]]  # none repeated, none lost
     await again.kill()
 
 
@@ -102,11 +109,11 @@ async def test_events_the_triggerer_never_stored_are_delivered_again_never_lost(
     await watcher.poll()
     await _saved(store, 0)
     await _in_thread(lambda: hook.update_job(job_id, {"status": "ACTIVE"}))
-    assert _ids(await watcher.poll()) == [job_id]
+    assert _ids(await watcher.poll(expect=1)) == [job_id]
     await watcher.kill()  # killed before the supervisor stored the event
     assert store.writes == 1
     again = Triggerer(TapTalentEventTrigger("job_updated", poll_interval=600), store, monkeypatch)
-    assert _ids(await again.poll()) == [job_id]  # fired again, with the same key a DAG can tell it by
+    assert _ids(await again.poll(expect=1)) == [job_id]  # fired again, with the same key a DAG can tell it by
     await again.kill()
 
 

@@ -47,13 +47,14 @@ class Watcher:
         trigger.asset_state_store = store
         self.trigger, self.events, self.sleeps = trigger, [], []
         self.gate: asyncio.Queue[None] = asyncio.Queue()
-        self.asleep = asyncio.Event()
+        self.asleep, self.woken = asyncio.Event(), asyncio.Event()
 
         async def sleep(seconds: float) -> None:
             self.sleeps.append(seconds)
             self.asleep.set()
             await self.gate.get()
             self.asleep.clear()
+            self.woken.set()
 
         monkeypatch.setattr(_events, "_pause", sleep)
         self.task = asyncio.create_task(self._run())
@@ -66,8 +67,9 @@ class Watcher:
         """Let the trigger finish its sleep (saving its watermark) and make one more poll; its events."""
         before = len(self.events)
         if self.asleep.is_set():
+            self.woken.clear()
             self.gate.put_nowait(None)
-            await asyncio.sleep(0)
+            await self.woken.wait()  # the loop may take more than one turn to run the sleeper (a shared stream's)
         while not self.asleep.is_set() and not self.task.done():
             await asyncio.to_thread(lambda: None)  # the sandbox answers in its own thread
         if self.task.done():
