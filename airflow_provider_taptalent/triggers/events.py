@@ -54,6 +54,9 @@ MIN_POLL_INTERVAL = 5.0
 #: the longest wait after failed polls (an outage: the waits double up to this)
 MAX_BACKOFF = 600.0
 _REFUSED = (TapTalentAuthenticationError, TapTalentAccountInactiveError, TapTalentPermissionError)
+#: what only a mended connection ends (a refused key; a connection that cannot work, as a key that is not a
+#: TapTalent key): logged at ERROR, and the connection read again. An outage past the client's retries: WARNING.
+_FATAL = (*_REFUSED, TapTalentConfigurationError)
 
 
 class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
@@ -140,29 +143,37 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
 
     async def _polls(self, start: Any) -> AsyncIterator[tuple[list[dict[str, Any]], _watching.Watermark]]:
         """Each poll's events and the watermark after them, from the saved watermark ``start``, for as long as
-        it runs; a refused key ends it (loud), an outage that outlasted the client's retries is waited out
-        (doubling, up to MAX_BACKOFF)."""
+        it runs. A failed poll is logged, counted and tried again after a doubling wait (up to MAX_BACKOFF): an
+        outage that outlasted the client's retries at WARNING; a refused key or a connection that cannot work
+        at ERROR, and the connection is read again for the next try, so the watcher goes on by itself once
+        it is mended (a trigger that failed instead would be started again by the triggerer within a second,
+        and sent the refused key every second)."""
         watermark, failures = _watching.Watermark.from_json(start), 0
-        async with TapTalentHook(self.taptalent_conn_id) as hook:
+        hook = TapTalentHook(self.taptalent_conn_id)
+        try:
             while True:
                 try:
                     events, watermark = await _watching.changes(
                         hook, self.kind, watermark, conn_id=self.taptalent_conn_id, job_id=self.job_id
                     )
-                except _REFUSED as refused:
-                    log.error("TapTalent watcher %s (%s) stopped: the key was refused: %s", self.kind,
-                              self.taptalent_conn_id, refused)  # fmt: skip
-                    metrics.incr("taptalent.watcher.error", {"kind": self.kind, "conn_id": self.taptalent_conn_id})
-                    raise
                 except TapTalentError as error:
                     failures += 1
                     wait = min(self.poll_interval * 2**failures, MAX_BACKOFF)
-                    log.warning("TapTalent watcher %s: poll failed (%s); next in %.0f s", self.kind, error, wait)
+                    fatal = isinstance(error, _FATAL)
+                    why = "the connection cannot work" if fatal else "the poll failed"
+                    why = "the key was refused" if isinstance(error, _REFUSED) else why
+                    log.log(logging.ERROR if fatal else logging.WARNING, "TapTalent watcher %s (%s): %s (%s); "
+                            "next try in %.0f s", self.kind, self.taptalent_conn_id, why, error, wait)  # fmt: skip
                     metrics.incr("taptalent.watcher.error", {"kind": self.kind, "conn_id": self.taptalent_conn_id})
                     await _pause(wait)
+                    if fatal:  # the next try reads the connection again: mended, the watcher goes on
+                        await hook.aclose()
+                        hook = TapTalentHook(self.taptalent_conn_id)
                     continue
                 failures = 0
                 yield events, watermark
+        finally:
+            await hook.aclose()
 
 
 class WatchProducer(SharedStreamProducer):  # type: ignore[misc]

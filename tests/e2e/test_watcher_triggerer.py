@@ -7,15 +7,16 @@ tests/distributed (the triggerer killed on CeleryExecutor and PostgreSQL)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,50 +34,53 @@ pytestmark = [
 DAG_ID, URI, POLL = "taptalent_on_job_changed", "taptalent://taptalent_default/job_updated", 5
 
 
-@pytest.fixture
-def triggerer_home(tmp_path: Path, sandbox: Any) -> Iterator[tuple[Processes, dict[str, str], Path]]:
-    """A fresh AIRFLOW_HOME (SQLite) with only the watcher example, its DAG processor and triggerer started."""
-    (tmp_path / "dags").mkdir()
-    (tmp_path / "dags" / f"{DAG_ID}.py").symlink_to(REPO / "example_dags" / f"{DAG_ID}.py")
-    env = {
-        **os.environ,
-        **sandbox.airflow_env(),
-        "AIRFLOW_HOME": str(tmp_path),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow.db'}",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path / "dags"),
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",  # a paused DAG's asset has no watcher running
-        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
-        "TAPTALENT_WATCH_SECONDS": str(POLL),
-        "TAPTALENT_WATERMARK_PATH": str(tmp_path / "watermark.json"),
-    }
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
-    processes = Processes(tmp_path)
-    processes.start_process("dag-processor", [AIRFLOW, "dag-processor"], env=env)
-    processes.start_process("triggerer", [AIRFLOW, "triggerer"], env=env)
-    try:
-        yield processes, env, tmp_path
-    finally:
-        processes.stop()
+class Deployment:
+    """A fresh AIRFLOW_HOME (SQLite) with only the watcher example; its DAG processor and triggerer, started
+    by :meth:`start` with the environment ``env`` (5 s polls, ``watermark_path``)."""
 
+    def __init__(self, home: Path, sandbox: Any) -> None:
+        from airflow_provider_taptalent.sandbox.cli import free_port
 
-def test_a_triggerer_killed_between_changes_loses_and_repeats_nothing_with_watermark_path(
-    triggerer_home: tuple[Processes, dict[str, str], Path], sandbox: Any
-):
-    """Issue 23 on a real triggerer: a change is one event; 10 in a burst are 10; the triggerer SIGKILLed once
-    the watermark file covers them, a change made while it is down, started again: that change is reported,
-    and every change exactly once."""
-    from airflow_provider_taptalent.client import TapTalentClient, settings_from_connection
+        self.home, self.processes = home, Processes(home)
+        (home / "dags").mkdir()
+        (home / "dags" / f"{DAG_ID}.py").symlink_to(REPO / "example_dags" / f"{DAG_ID}.py")
+        self.env = {
+            **os.environ,
+            **sandbox.airflow_env(),
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",  # a paused DAG's asset has no watcher running
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),  # other tests' triggerers run beside
+            # a killed triggerer's watchers go to the next one once it is this late (s; 30 by default)
+            "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "15",
+            "TAPTALENT_WATCH_SECONDS": str(POLL),
+            "TAPTALENT_WATERMARK_PATH": str(home / "watermark.json"),
+        }
 
-    processes, env, home = triggerer_home
-    client = TapTalentClient(
-        settings_from_connection("sandbox", password=sandbox.api_key, host=sandbox.url, port=None, extra={})
-    )
-    job = {"title": "Watched", "city": "Berlin", "state": "Berlin", "country": "Germany", "workMode": "HYBRID"}
-    jobs = [client.create_job({**job, "title": f"Watched {n}"}).id for n in range(13)]
-    probe, first, burst, last = jobs[0], jobs[1], jobs[2:12], jobs[12]
+    def start(self, connection: dict[str, Any]) -> None:
+        """Migrate the DB, add ``taptalent_default`` to it, start the DAG processor and the triggerer."""
+        subprocess.run([AIRFLOW, "db", "migrate"], env=self.env, check=True, capture_output=True)
+        self.connection(connection)
+        self.processes.start_process("dag-processor", [AIRFLOW, "dag-processor"], env=self.env)
+        self.start_triggerer()
 
-    def reported() -> list[Any]:
-        with sqlite3.connect(home / "airflow.db") as db:
+    def connection(self, fields: dict[str, Any]) -> None:
+        """``taptalent_default`` in the metadata DB, replaced with ``fields`` (the CLI, as an operator would)."""
+        for command in (
+            ["delete", "taptalent_default"],
+            ["add", "taptalent_default", "--conn-json", json.dumps(fields)],
+        ):
+            done = subprocess.run([AIRFLOW, "connections", *command], env=self.env, capture_output=True, text=True)
+            assert done.returncode == 0 or command[0] == "delete", done.stdout + done.stderr
+
+    def start_triggerer(self) -> None:
+        self.processes.start_process("triggerer", [AIRFLOW, "triggerer"], env=self.env)
+
+    def reported(self) -> list[Any]:
+        """The job ids of the watcher's asset events, in the order they were stored."""
+        with sqlite3.connect(self.home / "airflow.db") as db:
             rows = db.execute(
                 "SELECT e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id WHERE a.uri = ? ORDER BY e.id",
                 (URI,),
@@ -84,10 +88,68 @@ def test_a_triggerer_killed_between_changes_loses_and_repeats_nothing_with_water
         extras = [json.loads(extra) for (extra,) in rows]
         return [x["payload"]["id"] for x in extras if x.get("from_trigger")]
 
-    def watermark_at() -> float:
-        path = home / "watermark.json"
+    def watermark_at(self) -> float:
+        path = self.home / "watermark.json"
         return float(json.loads(path.read_text()).get("at") or 0) if path.exists() else 0.0
 
+
+@pytest.fixture
+def deployment(tmp_path: Path, sandbox: Any) -> Iterator[Deployment]:
+    made = Deployment(tmp_path, sandbox)
+    try:
+        yield made
+    finally:
+        made.processes.stop()
+
+
+def test_a_watcher_on_a_real_triggerer_is_loud_on_a_refused_key_and_loses_and_repeats_nothing(
+    deployment: Deployment, sandbox: Any
+):
+    """Issue 23 on a real triggerer. The connection, in the metadata DB, holds a key TapTalent refuses: an ERROR
+    line and the taptalent.watcher.error metric (StatsD, as the triggerer sends it), and no try before twice
+    the poll interval (a trigger that failed would be started again within a second: the key sent every
+    second); mended with the CLI, the watcher goes on by itself. Then a change is one event; 10 in a burst
+    are 10; the triggerer SIGKILLed once the watermark file covers them, a change made while it is down,
+    started again: that change is reported, and every change exactly once."""
+    from airflow_provider_taptalent.client import TapTalentClient, settings_from_connection
+
+    processes, reported, watermark_at = deployment.processes, deployment.reported, deployment.watermark_at
+    statsd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    statsd.bind(("127.0.0.1", 0))
+    statsd.setblocking(False)
+    connection = json.loads(deployment.env.pop("AIRFLOW_CONN_TAPTALENT_DEFAULT"))
+    refused = "sk_test_" + "Refused" * 3 + "0"
+    deployment.env.update(
+        {
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+            "AIRFLOW__METRICS__STATSD_PORT": str(statsd.getsockname()[1]),
+        }
+    )
+    deployment.start(connection={**connection, "password": refused})
+    metrics: list[str] = []
+
+    def counted() -> bool:
+        with contextlib.suppress(BlockingIOError):
+            while True:  # every datagram waiting (the DAG processor sends its own)
+                metrics.extend(statsd.recv(65536).decode().splitlines())
+        return any("taptalent.watcher.error" in m for m in metrics)
+
+    processes.wait_for("the taptalent.watcher.error metric", counted, 120)
+    log = (deployment.home / "triggerer.out").read_text()
+    assert re.search(r"\[error +\] TapTalent watcher job_updated \(taptalent_default\): the key was refused", log), log
+    assert refused not in log
+    deployment.connection(connection)  # mended, as in the UI
+    first_try = sandbox.control.get("/requests").json()["requests"][0]["at"]
+    time.sleep(max(0.0, first_try + 2 * POLL - 0.5 - time.time()))
+    tries = [r["at"] - first_try for r in sandbox.control.get("/requests").json()["requests"]]
+    assert [at for at in tries if at < 2 * POLL - 0.5] == [0], tries  # a restarted trigger: one a second
+    client = TapTalentClient(
+        settings_from_connection("sandbox", password=sandbox.api_key, host=sandbox.url, port=None, extra={})
+    )
+    job = {"title": "Watched", "city": "Berlin", "state": "Berlin", "country": "Germany", "workMode": "HYBRID"}
+    jobs = [client.create_job({**job, "title": f"Watched {n}"}).id for n in range(13)]
+    probe, first, burst, last = jobs[0], jobs[1], jobs[2:12], jobs[12]
     # The watcher reports what changes after its first poll: a probe job is changed until it is reported.
     started = time.monotonic()
     while probe not in reported():
@@ -104,14 +166,12 @@ def test_a_triggerer_killed_between_changes_loses_and_repeats_nothing_with_water
     processes.wait_for("the watermark file to cover the burst", lambda: watermark_at() >= newest, 60)
     processes.kill("triggerer")
     client.update_job(last, {"status": "ACTIVE"})  # changed while no triggerer runs
-    processes.start_process("triggerer", [AIRFLOW, "triggerer"], env=env)
+    deployment.start_triggerer()
     processes.wait_for("the change made while the triggerer was down", lambda: last in reported(), 120)
     time.sleep(2 * POLL)  # a repeat would come within a poll or two
     counts = Counter(job_id for job_id in reported() if job_id != probe)
     assert counts == Counter([first, *burst, last]), counts  # each once: none lost, none twice
-    saved = json.loads((home / "watermark.json").read_text())
-    assert saved["at"] >= client.get_job(last).updated_at.timestamp()
-    assert sandbox.api_key not in (home / "watermark.json").read_text()
+    saved = (deployment.home / "watermark.json").read_text()
+    assert json.loads(saved)["at"] >= client.get_job(last).updated_at.timestamp()
+    assert sandbox.api_key not in saved and refused not in saved
     client.close()
-    print(f"Airflow triggerer, Python {sys.version_info[0]}.{sys.version_info[1]}:", dict(counts),
-          datetime.fromtimestamp(saved["at"], timezone.utc).isoformat())  # fmt: skip

@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from airflow_provider_taptalent._compat import SHARED_STREAM_ACKS
-from airflow_provider_taptalent.exceptions import TapTalentAuthenticationError
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.triggers.events import STATE_KEY, TapTalentEventTrigger
 from airflow_provider_taptalent.utils import metrics
 from tests.conftest import set_connection
-from tests.unit.triggers.test_events import StateStore, Watcher, _ids, _in_thread
+from tests.unit.triggers.test_events import JOB, StateStore, Watcher, _ids, _in_thread
 
 pytestmark = pytest.mark.skipif(not SHARED_STREAM_ACKS, reason="ack-mode shared streams are Airflow 3.3's")
 
@@ -123,15 +122,21 @@ def test_triggers_with_the_same_arguments_share_one_stream_others_do_not():
     assert first.shared_stream_key() != TapTalentEventTrigger("job_created", poll_interval=60).shared_stream_key()
 
 
-async def test_a_refused_key_ends_the_stream_and_fails_the_watcher_loudly(monkeypatch, caplog, sandbox):
+async def test_a_refused_key_is_loud_saves_nothing_and_the_stream_goes_on_once_the_connection_is_mended(
+    monkeypatch, caplog, sandbox
+):
     set_connection(monkeypatch, password="sk_test_" + "Z" * 22, host=sandbox.url)
     counted: list[str] = []
     monkeypatch.setattr(metrics, "incr", lambda name, tags, count=1: counted.append(name))
     store = StateStore()
     watcher = Triggerer(TapTalentEventTrigger("job_created", poll_interval=30), store, monkeypatch)
-    with caplog.at_level(logging.ERROR), pytest.raises(TapTalentAuthenticationError):
-        await watcher.poll()
+    with caplog.at_level(logging.ERROR):
+        assert await watcher.poll() == []
     assert any("key was refused" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
     assert counted.count("taptalent.watcher.error") == 1
     assert store.writes == 0
+    set_connection(monkeypatch, password=sandbox.api_key, host=sandbox.url)
+    assert await watcher.poll() == []  # starts at the newest job
+    created = await _in_thread(lambda: TapTalentHook().create_job(JOB))
+    assert _ids(await watcher.poll(expect=1)) == [created.id]
     await watcher.kill()

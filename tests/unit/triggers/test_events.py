@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS
-from airflow_provider_taptalent.exceptions import TapTalentAuthenticationError, TapTalentConfigurationError
+from airflow_provider_taptalent.exceptions import TapTalentConfigurationError
 from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.triggers import events as _events
 from airflow_provider_taptalent.triggers.events import STATE_KEY, TapTalentEventTrigger
@@ -183,15 +183,38 @@ async def test_scores_that_become_available_fire_once_per_job_candidate(sandbox_
 
 
 @airflow_3
-async def test_a_refused_key_stops_the_watcher_loudly(monkeypatch, caplog, sandbox):
-    set_connection(monkeypatch, password="sk_test_" + "Z" * 22, host=sandbox.url)
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("sk_test_" + "Z" * 22, "the key was refused"),
+        # not a TapTalent key at all: was a WARNING, as an outage is
+        ("not-a-taptalent-key", "the connection cannot work"),
+    ],
+)
+async def test_a_refused_or_malformed_key_is_loud_slow_and_mended_by_the_connection(
+    monkeypatch, caplog, sandbox, key, said
+):
+    """ERROR and the metric at each try, tries that wait longer each time (a failed trigger would be started
+    again by the triggerer within a second: the refused key sent every second), the connection read again for
+    each: once it is mended, the watcher goes on by itself."""
+    set_connection(monkeypatch, password=key, host=sandbox.url)
     counted: list[str] = []
     monkeypatch.setattr(metrics, "incr", lambda name, tags, count=1: counted.append(name))
     watcher = Watcher(TapTalentEventTrigger("job_created", poll_interval=30), StateStore(), monkeypatch)
-    with caplog.at_level(logging.ERROR), pytest.raises(TapTalentAuthenticationError):
-        await watcher.poll()
-    assert any("key was refused" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
-    assert counted.count("taptalent.watcher.error") == 1
+    with caplog.at_level(logging.WARNING):
+        assert await watcher.poll() == []
+        assert await watcher.poll() == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2 and all(said in message for message in errors), errors
+    assert all(key not in r.getMessage() for r in caplog.records)
+    assert counted.count("taptalent.watcher.error") == 2
+    assert watcher.sleeps == [60, 120]  # doubling from twice the poll interval, as after an outage
+    set_connection(monkeypatch, password=sandbox.api_key, host=sandbox.url)  # mended in the connection
+    assert await watcher.poll() == []  # the watcher starts at the newest job
+    created = await _in_thread(lambda: TapTalentHook().create_job(JOB))
+    assert _ids(await watcher.poll()) == [created.id]
+    assert not watcher.task.done()
+    await watcher.kill()
 
 
 @airflow_3
