@@ -105,6 +105,7 @@ async def advance_batches(request: Request) -> Response:
         for batch in company.batches.values():
             if (wanted is None or batch.id in wanted or str(batch.id) in map(str, wanted)) and batch.end > now:
                 batch.done_at = now - batch.duration * SCORING_SHARE  # parsed, and its job candidates scored
+                batch.advanced_at = now  # the files not parsed yet are parsed now
                 advanced.append(batch.id)
         if wanted is None:
             for scoring in company.job_candidates.values():

@@ -46,6 +46,7 @@ class Batch:
     ok_indices: list[int] = field(default_factory=list)
     failed_indices: list[int] = field(default_factory=list)
     done_at: float | None = None  # set when the batch is advanced to its end by the control API
+    advanced_at: float | None = None  # and when that was
     announced: set[str] = field(default_factory=set)  # the webhook events already queued
 
     def __post_init__(self) -> None:
@@ -64,6 +65,13 @@ class Batch:
         if now <= start:
             return 0
         return min(len(self.urls), math.floor(len(self.urls) * (now - start) / (self.end - start)))
+
+    def parsed_at(self, index: int) -> float:
+        """When the file at ``index`` was (or will be) parsed: its candidate's ``createdAt``, as
+        :meth:`processed` counts it (a batch advanced to its end parses the rest then)."""
+        start = self.created + self.duration * PENDING_SHARE
+        at = start + (self.created + self.duration - start) * (index + 1) / len(self.urls)
+        return at if self.advanced_at is None else min(at, self.advanced_at)
 
     def status(self, now: float) -> str:
         if now >= self.end:
@@ -203,7 +211,7 @@ class Store:
         return [self._batch_candidate(batch, i) for i in indices[offset : offset + limit]], len(indices)
 
     def _batch_candidate(self, batch: Batch, index: int) -> dict[str, Any]:
-        created = iso(batch.created)
+        created = iso(batch.parsed_at(index))  # a candidate exists from when its file was parsed
         candidate = people.candidate(self.seed, batch.urls[index], batch.candidate_base + index, batch.id, created)
         candidate["updatedAt"] = created
         if batch.job_id is not None:  # A11: uploaded to a job, each candidate is also a job candidate

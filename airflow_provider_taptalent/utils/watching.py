@@ -4,7 +4,8 @@ The API has no change feed and no "updated since" filter, so each kind of event 
 its listing allows (A9, A10, A11):
 
 - ``job_created``, ``candidate_created``: listings are newest first by creation, so pages are read until one
-  reaches a record no newer than the watermark: one request per poll while nothing is created.
+  reaches a record no newer than the watermark: one request per poll while nothing is created. That needs a
+  listing that grows only at its head (a parsed candidate dated by its parsing: ARCHITECTURE's decisions).
 - ``job_updated``: an update does not move a job in the listing, so every poll reads the whole listing
   (one request per 100 jobs); changes are the jobs whose ``updatedAt`` is past the watermark.
 - ``job_candidate_scored`` (one job): the job's candidates (their job-candidate ids), then the AI scores of

@@ -159,6 +159,32 @@ async def test_created_jobs_and_candidates_cost_one_request_a_poll_while_nothing
 
 
 @airflow_3
+async def test_candidates_of_batches_parsed_side_by_side_are_each_reported_once(monkeypatch):
+    """Two batches uploaded seconds apart and parsed at the same time, the watcher polling while they are:
+    a candidate parsed after a newer one of the other batch is still new (its time is when it was parsed)."""
+    from airflow_provider_taptalent.sandbox.testing import run_sandbox
+
+    with run_sandbox(batch_seconds=20) as sandbox:
+        for name, value in sandbox.airflow_env().items():
+            monkeypatch.setenv(name, value)
+        hook = TapTalentHook()
+        watcher = Watcher(TapTalentEventTrigger("candidate_created", poll_interval=30), StateStore(), monkeypatch)
+        assert await watcher.poll() == []
+        urls = [f"https://files.example/side-by-side/{n}.pdf" for n in range(20)]
+        first = await _in_thread(lambda: hook.bulk_upload_resumes(urls[:10]))
+        await _in_thread(lambda: sandbox.pass_time(3))
+        second = await _in_thread(lambda: hook.bulk_upload_resumes(urls[10:]))
+        reported: list[Any] = []
+        for _ in range(12):  # both batches parse over the next ~20 s; a poll every 2 s of the sandbox's time
+            await _in_thread(lambda: sandbox.pass_time(2))
+            reported += _ids(await watcher.poll())
+        parsed = [c.id for batch in (first, second) for c in hook.iter_batch_candidates(batch.batch_id)]
+        assert len(parsed) == 20
+        assert sorted(reported) == sorted(parsed)  # each once, none lost
+        await watcher.kill()
+
+
+@airflow_3
 async def test_scores_that_become_available_fire_once_per_job_candidate(sandbox_conn, sandbox, monkeypatch):
     hook = TapTalentHook()
     job_id = (await _in_thread(lambda: hook.create_job(JOB))).id
