@@ -71,10 +71,12 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
         )
 
     Each event's payload: ``kind``, ``id``, ``key``, ``taptalent_conn_id`` and, by kind, ``at`` (the change's
-    time) or ``job_id``, ``score`` and ``evaluation``; never a secret. A DAG reads them from
-    ``triggering_asset_events`` (``event.extra["payload"]``).
+    time), or ``job_id``, ``score`` and ``evaluation``, or (a batch) ``status``, ``file_count``,
+    ``success_count`` and ``failed_count``; never a secret. A DAG reads them from ``triggering_asset_events``
+    (``event.extra["payload"]``).
 
-    :param kind: ``job_created``, ``job_updated``, ``candidate_created`` or ``job_candidate_scored``.
+    :param kind: ``job_created``, ``job_updated``, ``candidate_created``, ``job_candidate_scored`` or
+        ``batch_finished``.
     :param taptalent_conn_id: the TapTalent connection.
     :param poll_interval: seconds between polls (at least 5).
     :param job_id: the job whose candidates' scores are watched (``job_candidate_scored`` only, required there).

@@ -10,11 +10,14 @@ its listing allows (A9, A10, A11):
   (one request per 100 jobs); changes are the jobs whose ``updatedAt`` is past the watermark.
 - ``job_candidate_scored`` (one job): the job's candidates (their job-candidate ids), then the AI scores of
   those not yet reported (100 a request); a score that is no longer ``PENDING`` is an event, once.
-- Batches: the API lists no batches, so a watcher cannot see them; the webhook receiver and the batch
-  sensor cover batches.
+- ``batch_finished``: the API lists no batches (A7), but each parsed candidate names its batch (A10): the
+  new candidates since the watermark (as ``candidate_created`` reads them) name the batches that are
+  parsing, and each is read (A7, one request) every poll until it is ``COMPLETED`` or ``FAILED``, once. A
+  batch none of whose files parsed names itself nowhere: only the webhooks and the batch sensor see it.
 
 A :class:`Watermark` is JSON: the newest time seen (epoch seconds) and the keys of what was reported at that
-very time (records created in the same second are told apart), or, for scores, every key reported.
+very time (records created in the same second are told apart), or, for scores, every key reported; for
+batches also those still parsing and the latest finished.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-KINDS = ("job_created", "job_updated", "candidate_created", "job_candidate_scored")
+from airflow_provider_taptalent.client.contract import BATCH_TERMINAL_STATUSES, PER_PAGE_CHOICES
+
+KINDS = ("job_created", "job_updated", "candidate_created", "job_candidate_scored", "batch_finished")
 #: the listing page size a watcher reads (the largest: fewest requests)
 PER_PAGE = 100
 
@@ -36,16 +41,21 @@ class Watermark:
 
     at: float | None = None
     keys: list[str] = field(default_factory=list)
+    #: batch_finished: the batches seen parsing, and the latest reported (a batch is reported once)
+    pending: list[str] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, value: Any) -> Watermark:
         if not isinstance(value, dict):
             return cls()
-        at, keys = value.get("at"), value.get("keys")
-        return cls(float(at) if isinstance(at, (int, float)) else None, [str(k) for k in keys or []])
+        at = value.get("at")
+        lists = [[str(k) for k in value.get(name) or []] for name in ("keys", "pending", "finished")]
+        return cls(float(at) if isinstance(at, (int, float)) else None, *lists)
 
     def to_json(self) -> dict[str, Any]:
-        return {"at": self.at, "keys": self.keys}
+        batches = {"pending": self.pending, "finished": self.finished} if self.pending or self.finished else {}
+        return {"at": self.at, "keys": self.keys, **batches}
 
 
 def _epoch(value: datetime | None) -> float | None:
@@ -70,6 +80,8 @@ async def changes(
     started (``watermark.at`` is ``None``) reports nothing and starts at the newest record."""
     if kind == "job_candidate_scored":
         return await _scored(hook, watermark, conn_id=conn_id, job_id=job_id)
+    if kind == "batch_finished":
+        return await _batches(hook, watermark, conn_id=conn_id)
     if kind == "job_updated":
         records: AsyncIterator[Any] = hook.aiter_jobs(per_page=PER_PAGE)
         return await _past(records, kind, watermark, conn_id, "updated_at", newest_first=False)
@@ -80,6 +92,15 @@ async def changes(
 async def _past(
     records: AsyncIterator[Any], kind: str, watermark: Watermark, conn_id: str, attribute: str, *, newest_first: bool
 ) -> tuple[list[dict[str, Any]], Watermark]:
+    found, after = await _new(records, kind, watermark, attribute, newest_first=newest_first)
+    return [_event(kind, record.id, at, conn_id) for at, record in found], after
+
+
+async def _new(
+    records: AsyncIterator[Any], kind: str, watermark: Watermark, attribute: str, *, newest_first: bool
+) -> tuple[list[tuple[float, Any]], Watermark]:
+    """The records past ``watermark`` (by ``attribute``, oldest first, with their times) and the watermark
+    after them."""
     found: list[tuple[float, Any]] = []
     newest = watermark.at
     seen_at_newest = set(watermark.keys)
@@ -102,9 +123,44 @@ async def _past(
     finally:
         await records.aclose()  # type: ignore[attr-defined]  # an async generator: its paging stops here
     found.sort(key=lambda item: (item[0], str(item[1].id)))
-    events = [_event(kind, record.id, at, conn_id) for at, record in found]
     # An empty listing starts a watcher too: everything from now on is new.
-    return events, Watermark(newest if newest is not None else 0.0, sorted(seen_at_newest))
+    return found, Watermark(newest if newest is not None else 0.0, sorted(seen_at_newest))
+
+
+#: how many reported batches a watermark remembers: a batch's last candidates, parsed as it ends, may be
+#: read a poll after it was reported, and must not report it again
+FINISHED_KEPT = 1000
+
+
+async def _batches(hook: Any, watermark: Watermark, *, conn_id: str) -> tuple[list[dict[str, Any]], Watermark]:
+    listing = hook.aiter_candidates(per_page=PER_PAGE)
+    found, after = await _new(listing, "candidate_created", watermark, "created_at", newest_first=True)
+    pending = dict.fromkeys(watermark.pending)
+    finished = list(watermark.finished)
+    for _, candidate in found:
+        if candidate.batch_id is not None and str(candidate.batch_id) not in finished:
+            pending.setdefault(str(candidate.batch_id))
+    events = []
+    for batch_id in list(pending):
+        batch = await hook.aget_batch(batch_id, per_page=PER_PAGE_CHOICES[0])
+        if batch.status not in BATCH_TERMINAL_STATUSES:
+            continue
+        del pending[batch_id]
+        finished.append(batch_id)
+        events.append(
+            {
+                "kind": "batch_finished",
+                "id": batch.batch_id,
+                "key": f"batch_finished:{batch_id}",
+                "taptalent_conn_id": conn_id,
+                "status": batch.status,
+                "file_count": batch.file_count,
+                "success_count": batch.success_count,
+                "failed_count": batch.failed_count,
+            }
+        )
+    after.pending, after.finished = list(pending), finished[-FINISHED_KEPT:]
+    return events, after
 
 
 async def _scored(

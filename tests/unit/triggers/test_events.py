@@ -16,6 +16,7 @@ from airflow_provider_taptalent.hooks.taptalent import TapTalentHook
 from airflow_provider_taptalent.triggers import events as _events
 from airflow_provider_taptalent.triggers.events import STATE_KEY, TapTalentEventTrigger
 from airflow_provider_taptalent.utils import metrics
+from airflow_provider_taptalent.utils.watching import Watermark
 from tests.conftest import set_connection
 
 #: the trigger exists on Airflow 3 only (AssetWatcher); its refusal on Airflow 2 is tested below
@@ -185,6 +186,49 @@ async def test_candidates_of_batches_parsed_side_by_side_are_each_reported_once(
 
 
 @airflow_3
+async def test_batches_are_reported_once_each_when_they_end_found_through_their_candidates(monkeypatch):
+    """batch_finished: a batch that ends is one event with its counts, across a triggerer restart; a poll
+    while nothing parses costs one request; a batch none of whose files parsed is nowhere to be seen."""
+    from airflow_provider_taptalent.sandbox.testing import run_sandbox
+
+    with run_sandbox(batch_seconds=20) as sandbox:
+        for name, value in sandbox.airflow_env().items():
+            monkeypatch.setenv(name, value)
+        hook, store = TapTalentHook(), StateStore()
+        watcher = Watcher(TapTalentEventTrigger("batch_finished", poll_interval=30), store, monkeypatch)
+        assert await watcher.poll() == []
+        start = len(await _in_thread(sandbox.requests))
+        assert await watcher.poll() == []
+        assert len((await _in_thread(sandbox.requests))[start:]) == 1  # one listing request while nothing parses
+        urls = [f"https://files.example/batches/{n}.pdf" for n in range(8)]
+        mixed = await _in_thread(lambda: hook.bulk_upload_resumes([*urls[:6], "https://files.example/corrupt-1.pdf"]))
+        small = await _in_thread(lambda: hook.bulk_upload_resumes(urls[6:]))
+        await _in_thread(lambda: hook.bulk_upload_resumes(["https://files.example/corrupt-2.pdf"]))  # never seen
+        events: list[dict[str, Any]] = []
+        for _ in range(5):
+            await _in_thread(lambda: sandbox.pass_time(3))
+            events += await watcher.poll()
+        assert events == []  # parsing: both batches are known, neither has ended
+        assert len(Watermark.from_json(store.values[STATE_KEY]).pending) == 2
+        await watcher.kill()  # the triggerer is restarted while they parse
+        watcher = Watcher(TapTalentEventTrigger("batch_finished", poll_interval=30), store, monkeypatch)
+        for _ in range(4):
+            await _in_thread(lambda: sandbox.pass_time(3))
+            events += await watcher.poll()
+        assert {e["id"]: (e["status"], e["file_count"], e["success_count"], e["failed_count"]) for e in events} == {
+            mixed.batch_id: ("COMPLETED", 7, 6, 1),
+            small.batch_id: ("COMPLETED", 2, 2, 0),
+        }
+        assert len(events) == 2 and {e["key"] for e in events} == {
+            f"batch_finished:{b.batch_id}" for b in (mixed, small)
+        }
+        await _in_thread(lambda: sandbox.pass_time(60))
+        assert await watcher.poll() == []  # once each
+        assert "sk_test_" not in repr(events)
+        await watcher.kill()
+
+
+@airflow_3
 async def test_scores_that_become_available_fire_once_per_job_candidate(sandbox_conn, sandbox, monkeypatch):
     hook = TapTalentHook()
     job_id = (await _in_thread(lambda: hook.create_job(JOB))).id
@@ -247,7 +291,7 @@ async def test_a_refused_or_malformed_key_is_loud_slow_and_mended_by_the_connect
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"kind": "batch_finished"}, "kind"),
+        ({"kind": "batch_started"}, "kind"),
         ({"kind": "job_created", "poll_interval": 1}, "poll_interval"),
         ({"kind": "job_created", "poll_interval": "60"}, "poll_interval"),
         ({"kind": "job_candidate_scored"}, "job_id"),
