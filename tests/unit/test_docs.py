@@ -105,3 +105,15 @@ def test_the_provider_infos_how_to_guides_are_pages_of_the_docs():
     (integration,) = get_provider_info()["integrations"]
     pages = [url.rsplit("/docs/", 1)[1] for url in integration["how-to-guide"]]
     assert pages and all((REPO / "docs" / page).is_file() for page in pages), pages
+
+
+def test_the_readmes_performance_figures_are_the_performance_pages():
+    """The README's table repeats the headline figures: each is on the page that says how it was measured,
+    so a benchmark re-run that changes the page and not the front page fails here."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Performance") : readme.index("## Documentation")]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "benchmarks." in line]
+    assert len(rows) >= 4
+    figures = re.findall(r"\d[\d,.]*(?:-\d[\d,.]*)?(?:x|%)|\*\*[\d,.]+\*\*", "\n".join(rows))
+    page = (REPO / "docs" / "performance.md").read_text()
+    assert len(figures) >= 8 and [f for f in figures if f.strip("*") not in page] == []
