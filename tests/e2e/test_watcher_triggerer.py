@@ -137,9 +137,14 @@ def test_a_watcher_on_a_real_triggerer_is_loud_on_a_refused_key_and_loses_and_re
         return any("taptalent.watcher.error" in m for m in metrics)
 
     processes.wait_for("the taptalent.watcher.error metric", counted, 120)
-    log = (deployment.home / "triggerer.out").read_text()
-    assert re.search(r"\[error +\] TapTalent watcher job_updated \(taptalent_default\): the key was refused", log), log
-    assert refused not in log
+    said = re.compile(r"\[error +\] TapTalent watcher job_updated \(taptalent_default\): the key was refused")
+
+    def logged() -> str:
+        """The triggerer's log once it holds the ERROR line (the trigger's lines can reach it after the metric)."""
+        log = (deployment.home / "triggerer.out").read_text()
+        return log if said.search(log) else ""
+
+    assert refused not in processes.wait_for("the ERROR line", logged, 30)
     deployment.connection(connection)  # mended, as in the UI
     first_try = sandbox.control.get("/requests").json()["requests"][0]["at"]
     time.sleep(max(0.0, first_try + 2 * POLL - 0.5 - time.time()))
