@@ -52,7 +52,6 @@ class Deployment:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",  # a paused DAG's asset has no watcher running
-            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),  # other tests' triggerers run beside
             # a killed triggerer's watchers go to the next one once it is this late (s; 30 by default)
             "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "15",
@@ -63,18 +62,16 @@ class Deployment:
     def start(self, connection: dict[str, Any]) -> None:
         """Migrate the DB, add ``taptalent_default`` to it, start the DAG processor and the triggerer."""
         subprocess.run([AIRFLOW, "db", "migrate"], env=self.env, check=True, capture_output=True)
-        self.connection(connection)
+        self.connection(connection, replace=False)
         self.processes.start_process("dag-processor", [AIRFLOW, "dag-processor"], env=self.env)
         self.start_triggerer()
 
-    def connection(self, fields: dict[str, Any]) -> None:
+    def connection(self, fields: dict[str, Any], *, replace: bool = True) -> None:
         """``taptalent_default`` in the metadata DB, replaced with ``fields`` (the CLI, as an operator would)."""
-        for command in (
-            ["delete", "taptalent_default"],
-            ["add", "taptalent_default", "--conn-json", json.dumps(fields)],
-        ):
+        add = ["add", "taptalent_default", "--conn-json", json.dumps(fields)]
+        for command in [["delete", "taptalent_default"], add] if replace else [add]:
             done = subprocess.run([AIRFLOW, "connections", *command], env=self.env, capture_output=True, text=True)
-            assert done.returncode == 0 or command[0] == "delete", done.stdout + done.stderr
+            assert done.returncode == 0, done.stdout + done.stderr
 
     def start_triggerer(self) -> None:
         self.processes.start_process("triggerer", [AIRFLOW, "triggerer"], env=self.env)
