@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from airflow_provider_taptalent.utils.watching import Watermark
+
 
 def changes_across_a_triggerer_kill(
     client: Any,
@@ -15,7 +17,7 @@ def changes_across_a_triggerer_kill(
     *,
     poll: float,
     reported: Callable[[], list[Any]],
-    watermark_at: Callable[[], float],
+    saved_watermark: Callable[[], Any],
     wait_for: Callable[[str, Callable[[], Any], float], Any],
     kill: Callable[[], None],
     restart: Callable[[], None],
@@ -37,10 +39,20 @@ def changes_across_a_triggerer_kill(
     for job_id in burst:
         client.update_job(job_id, {"status": "ACTIVE"})
     wait_for(f"the burst's {len(burst)} events", lambda: set(burst) <= set(reported()), 60)
-    newest = max(client.get_job(job_id).updated_at.timestamp() for job_id in burst)
+    changed_at = {job_id: client.get_job(job_id).updated_at.timestamp() for job_id in burst}
+
+    def covers_the_burst() -> bool:
+        """The saved watermark is past each change of the burst, or at its second and holding its key (changes
+        made within one second share the watermark's time: its time alone says nothing)."""
+        saved = Watermark.from_json(saved_watermark())
+        return saved.at is not None and all(
+            saved.at > at or (saved.at == at and f"job_updated:{job_id}:{at:.0f}" in saved.keys)
+            for job_id, at in changed_at.items()
+        )
+
     # killed once the watermark covers the burst (a kill before that may repeat events: the window
     # triggers/events.py describes, not what this checks)
-    wait_for("the watermark to cover the burst", lambda: watermark_at() >= newest, 60)
+    wait_for("the watermark to cover the burst", covers_the_burst, 60)
     kill()
     client.update_job(last, {"status": "ACTIVE"})  # changed while no triggerer runs
     restart()

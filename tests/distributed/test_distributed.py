@@ -248,8 +248,8 @@ def test_job_changes_reach_the_watcher_dag_once_each_across_a_triggerer_kill(
         extras = [r[0] if isinstance(r[0], dict) else json.loads(r[0]) for r in rows]
         return [x["payload"]["id"] for x in extras if x.get("from_trigger")]
 
-    def watermark_at() -> float:
-        """The newest change time the watcher's saved watermark covers (0: none saved)."""
+    def saved_watermark() -> Any:
+        """The watcher's saved watermark (None: none saved)."""
         rows = deployment.sql(
             "SELECT s.value FROM asset_state_store s JOIN asset a ON a.id = s.asset_id "
             "WHERE a.uri = %s AND s.key = 'taptalent_watermark'",
@@ -258,7 +258,7 @@ def test_job_changes_reach_the_watcher_dag_once_each_across_a_triggerer_kill(
         value: Any = rows[0][0] if rows else None
         while isinstance(value, str):  # stored as JSON text
             value = json.loads(value)
-        return float(value.get("at") or 0) if isinstance(value, dict) else 0.0
+        return value
 
     deployment.unpause(dag_id)
 
@@ -271,7 +271,7 @@ def test_job_changes_reach_the_watcher_dag_once_each_across_a_triggerer_kill(
         jobs,
         poll=WATCH_SECONDS,
         reported=reported,
-        watermark_at=watermark_at,
+        saved_watermark=saved_watermark,
         wait_for=deployment.wait_for,
         kill=kill,
         restart=lambda: deployment.start("triggerer", "triggerer", home=deployment.root / "core"),

@@ -86,9 +86,9 @@ class Deployment:
         extras = [json.loads(extra) for (extra,) in rows]
         return [x["payload"]["id"] for x in extras if x.get("from_trigger")]
 
-    def watermark_at(self) -> float:
+    def saved_watermark(self) -> Any:
         path = self.home / "watermark.json"
-        return float(json.loads(path.read_text()).get("at") or 0) if path.exists() else 0.0
+        return json.loads(path.read_text()) if path.exists() else None
 
 
 @pytest.fixture
@@ -111,7 +111,13 @@ def test_a_watcher_on_a_real_triggerer_is_loud_on_a_refused_key_and_loses_and_re
     started again: that change is reported, and every change exactly once."""
     from airflow_provider_taptalent.client import TapTalentClient, settings_from_connection
 
-    processes, reported, watermark_at = deployment.processes, deployment.reported, deployment.watermark_at
+    processes, reported = deployment.processes, deployment.reported
+    client = TapTalentClient(
+        settings_from_connection("sandbox", password=sandbox.api_key, host=sandbox.url, port=None, extra={})
+    )
+    job = {"title": "Watched", "city": "Berlin", "state": "Berlin", "country": "Germany", "workMode": "HYBRID"}
+    # made before the watcher can first read the listing (it reports what changes after that, creations too)
+    jobs = [client.create_job({**job, "title": f"Watched {n}"}).id for n in range(13)]
     statsd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     statsd.bind(("127.0.0.1", 0))
     statsd.setblocking(False)
@@ -143,27 +149,30 @@ def test_a_watcher_on_a_real_triggerer_is_loud_on_a_refused_key_and_loses_and_re
 
     assert refused not in processes.wait_for("the ERROR line", logged, 30)
     deployment.connection(connection)  # mended, as in the UI
-    first_try = sandbox.control.get("/requests").json()["requests"][0]["at"]
+
+    def listing_reads() -> list[float]:
+        requests = sandbox.control.get("/requests").json()["requests"]
+        return [r["at"] for r in requests if r["method"] == "GET" and r["path"].endswith("/jobs")]
+
+    first_try = listing_reads()[0]
     time.sleep(max(0.0, first_try + 2 * POLL - 0.5 - time.time()))
-    tries = [r["at"] - first_try for r in sandbox.control.get("/requests").json()["requests"]]
+    tries = [at - first_try for at in listing_reads()]
     assert [at for at in tries if at < 2 * POLL - 0.5] == [0], tries  # a restarted trigger: one a second
-    client = TapTalentClient(
-        settings_from_connection("sandbox", password=sandbox.api_key, host=sandbox.url, port=None, extra={})
-    )
-    job = {"title": "Watched", "city": "Berlin", "state": "Berlin", "country": "Germany", "workMode": "HYBRID"}
-    jobs = [client.create_job({**job, "title": f"Watched {n}"}).id for n in range(13)]
     counts, changed = changes_across_a_triggerer_kill(
         client,
         jobs,
         poll=POLL,
         reported=reported,
-        watermark_at=watermark_at,
+        saved_watermark=deployment.saved_watermark,
         wait_for=processes.wait_for,
         kill=lambda: processes.kill("triggerer"),
         restart=deployment.start_triggerer,
     )
     assert counts == Counter(changed), counts  # each once: none lost, none twice
+    last_at = client.get_job(changed[-1]).updated_at.timestamp()
+    processes.wait_for(
+        "the watermark file to cover the last change", lambda: deployment.saved_watermark()["at"] >= last_at, 30
+    )
     saved = (deployment.home / "watermark.json").read_text()
-    assert json.loads(saved)["at"] >= client.get_job(changed[-1]).updated_at.timestamp()
     assert sandbox.api_key not in saved and refused not in saved
     client.close()
