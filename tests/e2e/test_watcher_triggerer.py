@@ -1,6 +1,6 @@
-"""The AssetWatcher on a real triggerer of every Airflow 3 version the matrix runs, its watermark in
-``watermark_path`` (the file a deployment before Airflow 3.3 must name; on 3.3 the same file, saved once the
-events are stored): Airflow's own DAG processor and triggerer as processes, on SQLite, against the sandbox.
+"""The AssetWatcher on a real triggerer (Airflow 3.3, and the legs the Makefile's WATCHER_LEGS names), its
+watermark in ``watermark_path`` (the file a deployment before Airflow 3.3 must name; on 3.3 the same file, saved
+once the events are stored): Airflow's own DAG processor and triggerer as processes, on SQLite, with the sandbox.
 
 Airflow 3.3's default (the asset state store) on real processes: tests/deployment (the ``make airflow`` UI) and
 tests/distributed (the triggerer killed on CeleryExecutor and PostgreSQL)."""
