@@ -22,12 +22,16 @@ batches also those still parsing and the latest finished.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_taptalent.client.contract import BATCH_TERMINAL_STATUSES, PER_PAGE_CHOICES
+from airflow_provider_taptalent.client.errors import TapTalentNotFoundError
+
+log = logging.getLogger(__name__)
 
 KINDS = ("job_created", "job_updated", "candidate_created", "job_candidate_scored", "batch_finished")
 #: the listing page size a watcher reads (the largest: fewest requests)
@@ -142,7 +146,12 @@ async def _batches(hook: Any, watermark: Watermark, *, conn_id: str) -> tuple[li
             pending.setdefault(str(candidate.batch_id))
     events = []
     for batch_id in list(pending):
-        batch = await hook.aget_batch(batch_id, per_page=PER_PAGE_CHOICES[0])
+        try:
+            batch = await hook.aget_batch(batch_id, per_page=PER_PAGE_CHOICES[0])
+        except TapTalentNotFoundError:  # a 404 never mends: a poll failing on it would stall the watcher for good
+            log.warning("TapTalent watcher batch_finished: batch %s is not found (404); no longer watched", batch_id)
+            del pending[batch_id]
+            continue
         if batch.status not in BATCH_TERMINAL_STATUSES:
             continue
         del pending[batch_id]
