@@ -56,7 +56,7 @@ MAX_BACKOFF = 600.0
 _REFUSED = (TapTalentAuthenticationError, TapTalentAccountInactiveError, TapTalentPermissionError)
 #: what only a mended connection ends (a refused key; a connection that cannot work, as a key that is not a
 #: TapTalent key): logged at ERROR, and the connection read again. An outage past the client's retries: WARNING.
-_FATAL = (*_REFUSED, TapTalentConfigurationError)
+_UNTIL_MENDED = (*_REFUSED, TapTalentConfigurationError)
 
 
 class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
@@ -161,14 +161,14 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
                 except TapTalentError as error:
                     failures += 1
                     wait = min(self.poll_interval * 2**failures, MAX_BACKOFF)
-                    fatal = isinstance(error, _FATAL)
-                    why = "the connection cannot work" if fatal else "the poll failed"
+                    until_mended = isinstance(error, _UNTIL_MENDED)
+                    why = "the connection cannot work" if until_mended else "the poll failed"
                     why = "the key was refused" if isinstance(error, _REFUSED) else why
-                    log.log(logging.ERROR if fatal else logging.WARNING, "TapTalent watcher %s (%s): %s (%s); "
+                    log.log(logging.ERROR if until_mended else logging.WARNING, "TapTalent watcher %s (%s): %s (%s); "
                             "next try in %.0f s", self.kind, self.taptalent_conn_id, why, error, wait)  # fmt: skip
                     metrics.incr("taptalent.watcher.error", {"kind": self.kind, "conn_id": self.taptalent_conn_id})
                     await _pause(wait)
-                    if fatal:  # the next try reads the connection again: mended, the watcher goes on
+                    if until_mended:  # the next try reads the connection again: mended, the watcher goes on
                         await hook.aclose()
                         hook = TapTalentHook(self.taptalent_conn_id)
                     continue
