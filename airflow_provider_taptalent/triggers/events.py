@@ -115,15 +115,12 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Before Airflow 3.3 (and outside a triggerer's shared streams): the watermark a poll after its events."""
         load, save = _watermark_store(self)
-        start = await load()
-        saved = _watching.Watermark.from_json(start).to_json()
-        async for events, watermark in self._polls(start):
+        async for events, changed in self._polls(load):
             for event in events:
                 yield TriggerEvent(event)
             await _pause(self.poll_interval)
-            if watermark.to_json() != saved:  # one poll after its events were handed on: see the module
-                saved = watermark.to_json()
-                await save(saved)
+            if changed is not None:  # one poll after its events were handed on: see the module
+                await save(changed)
 
     def shared_stream_key(self) -> Hashable | None:
         """Airflow 3.3+: the polls run as an ack-mode shared stream (:class:`WatchProducer`), whose watermark
@@ -143,14 +140,17 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
             if event is not None:  # None ends a poll: it carries the watermark to the producer's advance
                 yield TriggerEvent(event)
 
-    async def _polls(self, start: Any) -> AsyncIterator[tuple[list[dict[str, Any]], _watching.Watermark]]:
-        """Each poll's events and the watermark after them, from the saved watermark ``start``, for as long as
-        it runs. A failed poll is logged, counted and tried again after a doubling wait (up to MAX_BACKOFF): an
-        outage that outlasted the client's retries at WARNING; a refused key or a connection that cannot work
-        at ERROR, and the connection is read again for the next try, so the watcher goes on by itself once
-        it is mended (a trigger that failed instead would be started again by the triggerer within a second,
-        and sent the refused key every second)."""
-        watermark, failures = _watching.Watermark.from_json(start), 0
+    async def _polls(self, load: Any) -> AsyncIterator[tuple[list[dict[str, Any]], Any]]:
+        """Each poll's events and the watermark after them (JSON; ``None`` when it did not move since the last
+        poll's, or, at first, since the one ``load()`` gives), for as long as it runs.
+
+        A failed poll is logged, counted and tried again after a doubling wait (up to MAX_BACKOFF): an outage
+        that outlasted the client's retries at WARNING; a refused key or a connection that cannot work at
+        ERROR, and the connection is read again for the next try, so the watcher goes on by itself once it is
+        mended (a trigger that failed instead would be started again by the triggerer within a second, and
+        sent the refused key every second)."""
+        watermark, failures = _watching.Watermark.from_json(await load()), 0
+        last = watermark.to_json()
         hook = TapTalentHook(self.taptalent_conn_id)
         try:
             while True:
@@ -162,8 +162,8 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
                     failures += 1
                     wait = min(self.poll_interval * 2**failures, MAX_BACKOFF)
                     until_mended = isinstance(error, _UNTIL_MENDED)
-                    why = "the connection cannot work" if until_mended else "the poll failed"
-                    why = "the key was refused" if isinstance(error, _REFUSED) else why
+                    why = ("the key was refused" if isinstance(error, _REFUSED)
+                           else "the connection cannot work" if until_mended else "the poll failed")  # fmt: skip
                     log.log(logging.ERROR if until_mended else logging.WARNING, "TapTalent watcher %s (%s): %s (%s); "
                             "next try in %.0f s", self.kind, self.taptalent_conn_id, why, error, wait)  # fmt: skip
                     metrics.incr("taptalent.watcher.error", {"kind": self.kind, "conn_id": self.taptalent_conn_id})
@@ -173,7 +173,9 @@ class TapTalentEventTrigger(BaseEventTrigger):  # type: ignore[misc]
                         hook = TapTalentHook(self.taptalent_conn_id)
                     continue
                 failures = 0
-                yield events, watermark
+                moved = watermark.to_json()
+                yield events, (moved if moved != last else None)
+                last = moved
         finally:
             await hook.aclose()
 
@@ -198,14 +200,11 @@ class WatchProducer(SharedStreamProducer):  # type: ignore[misc]
         trigger = TapTalentEventTrigger(**self.kwargs)
         trigger.asset_state_store = _STORES.get(_stream_key(self.kwargs))
         load, self._save = _watermark_store(trigger)
-        start = await load()
-        announced = _watching.Watermark.from_json(start).to_json()
-        async for events, watermark in trigger._polls(start):
+        async for events, changed in trigger._polls(load):
             for event in events:
                 yield event, None
-            if watermark.to_json() != announced:
-                announced = watermark.to_json()
-                yield None, announced
+            if changed is not None:
+                yield None, changed
             await _pause(trigger.poll_interval)
 
     async def advance(self, batch: Sequence[Any]) -> None:

@@ -39,15 +39,14 @@ class Deployment:
     """A fresh AIRFLOW_HOME (SQLite) with only the watcher example; its DAG processor and triggerer, started
     by :meth:`start` with the environment ``env`` (5 s polls, ``watermark_path``)."""
 
-    def __init__(self, home: Path, sandbox: Any) -> None:
+    def __init__(self, home: Path) -> None:
         from airflow_provider_taptalent.sandbox.cli import free_port
 
         self.home, self.processes = home, Processes(home)
         (home / "dags").mkdir()
         (home / "dags" / f"{DAG_ID}.py").symlink_to(REPO / "example_dags" / f"{DAG_ID}.py")
         self.env = {
-            **os.environ,
-            **sandbox.airflow_env(),
+            **os.environ,  # no taptalent_default here: start() puts it in the metadata DB
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
@@ -92,8 +91,8 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(tmp_path: Path, sandbox: Any) -> Iterator[Deployment]:
-    made = Deployment(tmp_path, sandbox)
+def deployment(tmp_path: Path) -> Iterator[Deployment]:
+    made = Deployment(tmp_path)
     try:
         yield made
     finally:
@@ -121,7 +120,7 @@ def test_a_watcher_on_a_real_triggerer_is_loud_on_a_refused_key_and_loses_and_re
     statsd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     statsd.bind(("127.0.0.1", 0))
     statsd.setblocking(False)
-    connection = json.loads(deployment.env.pop("AIRFLOW_CONN_TAPTALENT_DEFAULT"))
+    connection = json.loads(sandbox.airflow_env()["AIRFLOW_CONN_TAPTALENT_DEFAULT"])
     refused = "sk_test_" + "Refused" * 3 + "0"
     deployment.env.update(
         {
